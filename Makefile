@@ -1,0 +1,34 @@
+# Entry points. Each one installs what it needs first (scripts/bootstrap.sh), so a fresh machine works.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.local/bin:$(PATH)
+export SOLCX_BINARY_PATH := $(CURDIR)/scripts/solc
+export UV_PYTHON_DOWNLOADS := never
+
+ARGS ?=
+
+.PHONY: install test lint format demo bench clean
+
+install:
+	@scripts/bootstrap.sh
+
+test: install
+	uv run pytest $(ARGS)
+
+lint: install
+	uv run ruff check .
+	uv run ruff format --check .
+	npm run --silent format:check
+
+format: install
+	uv run ruff check --fix .
+	uv run ruff format .
+	npm run --silent format
+
+demo: install
+	uv run python -m scripts.demo
+
+bench: install
+	uv run python -m bench.gas
+
+clean:
+	rm -rf build .pytest_cache .hypothesis

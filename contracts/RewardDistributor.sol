@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ERC20Capped} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Capped.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IProvenanceToken} from "./interfaces/IProvenanceToken.sol";
+import {IRewardDistributor} from "./interfaces/IRewardDistributor.sol";
+import {IRoyaltyRouter} from "./interfaces/IRoyaltyRouter.sol";
+
+/// @title RewardDistributor
+/// @notice Pays data contributors, in the payment token and in PROV, from cumulative Merkle roots.
+/// @dev Storage is laid out for the claim: it reads the root from its own slot and writes one slot, the
+/// claimed amount of `(account, token)`; the payment token, PROV and its cap are immutables.
+contract RewardDistributor is IRewardDistributor, AccessControl {
+    using SafeERC20 for IERC20;
+
+    /// @dev A root with its epoch and the IPFS CID of its full tree.
+    struct Root {
+        bytes32 root;
+        uint256 epoch;
+        string treeCid;
+    }
+
+    /// @inheritdoc IRewardDistributor
+    bytes32 public constant ORACLE_ROLE = keccak256("ORACLE_ROLE");
+    /// @inheritdoc IRewardDistributor
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+    /// @inheritdoc IRewardDistributor
+    uint256 public constant MAX_ROOT_DELAY = 30 days;
+    /// @inheritdoc IRewardDistributor
+    uint256 public constant MAX_EMISSION_RATE = 100e18;
+
+    uint256 private constant _MAX_TREE_CID_LENGTH = 128;
+
+    IERC20 private immutable _paymentToken;
+    IProvenanceToken private immutable _prov;
+    uint256 private immutable _provCap;
+    IRoyaltyRouter private immutable _router;
+
+    // `_current.root` has its own slot: the only slot a claim reads besides the one it writes.
+    Root private _current;
+    mapping(address account => mapping(address token => uint256)) private _claimed;
+
+    Root private _pending;
+    uint256 private _pendingAcceptableAt;
+    uint256 private _lastEpoch;
+    uint256 private _rootDelay;
+
+    uint256 private _emissionRate;
+    // One slot: the allowance accrued up to `_emissionUpdatedAt` and not yet minted.
+    uint208 private _emissionAllowance;
+    uint48 private _emissionUpdatedAt;
+
+    /// @param admin The DAO's timelock: sets the delay and the emission rate, revokes roots, manages roles.
+    /// @param guardian May revoke a pending root.
+    /// @param oracle Submits the roots.
+    /// @param paymentToken The token the contributor pools are paid in.
+    /// @param prov The PROV token, whose minter this contract must be.
+    /// @param router The royalty router that credits the contributor pools to this contract.
+    /// @param rootDelay How long a submitted root stays pending (at most MAX_ROOT_DELAY).
+    /// @param emissionRate PROV accruing per second from now on (at most MAX_EMISSION_RATE).
+    constructor(
+        address admin,
+        address guardian,
+        address oracle,
+        IERC20 paymentToken,
+        IProvenanceToken prov,
+        IRoyaltyRouter router,
+        uint256 rootDelay,
+        uint256 emissionRate
+    ) {
+        _paymentToken = paymentToken;
+        _prov = prov;
+        _provCap = ERC20Capped(address(prov)).cap();
+        _router = router;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(GUARDIAN_ROLE, guardian);
+        _grantRole(ORACLE_ROLE, oracle);
+        _setRootDelay(rootDelay);
+        _setEmissionRate(emissionRate);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function submitRoot(uint256 epoch, bytes32 root, string calldata treeCid) external onlyRole(ORACLE_ROLE) {
+        if (epoch <= _lastEpoch) revert RewardDistributorStaleEpoch(epoch, _lastEpoch);
+        if (
+            root == bytes32(0) || bytes(treeCid).length == 0 || bytes(treeCid).length > _MAX_TREE_CID_LENGTH
+        ) {
+            revert RewardDistributorInvalidRoot();
+        }
+        uint256 acceptableAt = block.timestamp + _rootDelay;
+        _lastEpoch = epoch;
+        _pending = Root(root, epoch, treeCid);
+        _pendingAcceptableAt = acceptableAt;
+        emit RootSubmitted(epoch, root, treeCid, acceptableAt);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function revokePendingRoot() external {
+        if (!hasRole(DEFAULT_ADMIN_ROLE, msg.sender) && !hasRole(GUARDIAN_ROLE, msg.sender)) {
+            revert RewardDistributorUnauthorized(msg.sender);
+        }
+        bytes32 root = _pending.root;
+        if (root == bytes32(0)) revert RewardDistributorNoPendingRoot();
+        emit RootRevoked(_pending.epoch, root, msg.sender);
+        _deletePending();
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function acceptRoot() external {
+        if (_pending.root == bytes32(0)) revert RewardDistributorNoPendingRoot();
+        if (block.timestamp < _pendingAcceptableAt)
+            revert RewardDistributorRootNotReady(_pendingAcceptableAt);
+        _current = _pending;
+        _deletePending();
+        emit RootAccepted(_current.epoch, _current.root, _current.treeCid);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function claim(
+        address account,
+        address token,
+        uint256 cumulativeAmount,
+        bytes32[] calldata proof
+    ) external returns (uint256 amount) {
+        if (token != address(_paymentToken) && token != address(_prov)) {
+            revert RewardDistributorUnsupportedToken(token);
+        }
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(account, token, cumulativeAmount))));
+        if (!MerkleProof.verifyCalldata(proof, _current.root, leaf)) revert RewardDistributorInvalidProof();
+
+        uint256 alreadyClaimed = _claimed[account][token];
+        if (cumulativeAmount <= alreadyClaimed) revert RewardDistributorNothingToClaim(account, token);
+        _claimed[account][token] = cumulativeAmount;
+        unchecked {
+            amount = cumulativeAmount - alreadyClaimed;
+        }
+        emit Claimed(account, token, amount, cumulativeAmount);
+
+        if (token == address(_paymentToken)) {
+            _pay(account, amount);
+        } else {
+            _mintReward(account, amount);
+        }
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function pullRevenue() external returns (uint256 amount) {
+        amount = _router.withdraw(address(this));
+        emit RevenuePulled(amount);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function setEmissionRate(uint256 tokensPerSecond) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setEmissionRate(tokensPerSecond);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function setRootDelay(uint256 delaySeconds) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setRootDelay(delaySeconds);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function currentRoot() external view returns (bytes32 root, uint256 epoch, string memory treeCid) {
+        return (_current.root, _current.epoch, _current.treeCid);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function pendingRoot()
+        external
+        view
+        returns (bytes32 root, uint256 epoch, string memory treeCid, uint256 acceptableAt)
+    {
+        return (_pending.root, _pending.epoch, _pending.treeCid, _pendingAcceptableAt);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function claimed(address account, address token) external view returns (uint256) {
+        return _claimed[account][token];
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function emissionAvailable() public view returns (uint256) {
+        uint256 accrued = _emissionAllowance + _emissionRate * (block.timestamp - _emissionUpdatedAt);
+        return Math.min(accrued, _provCap - IERC20(address(_prov)).totalSupply());
+    }
+
+    /// @dev Pays from the balance; a failed transfer is reported as a shortfall when it is one.
+    function _pay(address account, uint256 amount) private {
+        if (!_paymentToken.trySafeTransfer(account, amount)) {
+            uint256 available = _paymentToken.balanceOf(address(this));
+            if (available < amount) {
+                revert RewardDistributorInsufficientFunds(address(_paymentToken), amount, available);
+            }
+            revert SafeERC20.SafeERC20FailedOperation(address(_paymentToken));
+        }
+    }
+
+    function _mintReward(address account, uint256 amount) private {
+        uint256 available = emissionAvailable();
+        if (amount > available) revert RewardDistributorEmissionExceeded(amount, available);
+        _checkpointEmission(available - amount);
+        _prov.mint(account, amount);
+    }
+
+    /// @dev Records the allowance left as of now; what accrues from here on counts at the current rate.
+    function _checkpointEmission(uint256 allowance) private {
+        _emissionAllowance = SafeCast.toUint208(allowance);
+        _emissionUpdatedAt = uint48(block.timestamp);
+    }
+
+    function _setRootDelay(uint256 delaySeconds) private {
+        if (delaySeconds > MAX_ROOT_DELAY)
+            revert RewardDistributorParameterTooHigh(delaySeconds, MAX_ROOT_DELAY);
+        _rootDelay = delaySeconds;
+        emit RootDelaySet(delaySeconds);
+    }
+
+    /// @dev Accrues at the old rate up to now first, so a rate change never applies to the past.
+    function _setEmissionRate(uint256 tokensPerSecond) private {
+        if (tokensPerSecond > MAX_EMISSION_RATE) {
+            revert RewardDistributorParameterTooHigh(tokensPerSecond, MAX_EMISSION_RATE);
+        }
+        _checkpointEmission(emissionAvailable());
+        _emissionRate = tokensPerSecond;
+        emit EmissionRateSet(tokensPerSecond);
+    }
+
+    function _deletePending() private {
+        delete _pending;
+        delete _pendingAcceptableAt;
+    }
+}

@@ -1,0 +1,133 @@
+"""`make demo`: a local chain with state persisted on disk and every contract deployed on it.
+
+Starts anvil (from the npm package) with its state in `.data/`, deploys the platform the first time (later
+runs find the contracts already there and resume with the same data), prints the addresses and the
+development accounts, and stops cleanly on Ctrl-C, saving the chain's state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("PROVENANT_DATA_DIR", PROJECT_ROOT / ".data"))
+PORT = int(os.environ.get("PROVENANT_CHAIN_PORT", "8645"))
+RPC_URL = f"http://127.0.0.1:{PORT}"
+NETWORK_ID = "provenant-demo"
+MNEMONIC = "test test test test test test test test test test test junk"  # anvil's public dev mnemonic
+
+
+def _rpc(method: str, params: list | None = None):
+    response = requests.post(
+        RPC_URL, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}
+    )
+    response.raise_for_status()
+    return response.json()["result"]
+
+
+def start_chain(state_file: Path) -> subprocess.Popen:
+    anvil = shutil.which("anvil")
+    if anvil is None:
+        sys.exit("anvil not found: run through `make demo`, which installs it (node_modules/.bin)")
+    process = subprocess.Popen(
+        [
+            anvil,
+            "--port",
+            str(PORT),
+            "--mnemonic",
+            MNEMONIC,
+            "--state",
+            str(state_file),
+            "--state-interval",
+            "5",
+            "--silent",
+        ],
+    )
+    for _ in range(100):
+        try:
+            _rpc("eth_chainId")
+            return process
+        except requests.ConnectionError:
+            if process.poll() is not None:
+                sys.exit(f"anvil exited with code {process.returncode} (is port {PORT} in use?)")
+            time.sleep(0.1)
+    process.terminate()
+    sys.exit(f"anvil did not answer on {RPC_URL}")
+
+
+def deploy_once(manifest_path: Path) -> dict:
+    # Brownie reads its network list when imported: register the demo network first (a no-op if known).
+    subprocess.run(
+        [
+            "brownie",
+            "networks",
+            "add",
+            "development",
+            NETWORK_ID,
+            "cmd=anvil",
+            "host=http://127.0.0.1",
+            f"port={PORT}",
+        ],
+        capture_output=True,
+        cwd=PROJECT_ROOT,
+        check=False,
+    )
+    from brownie import network, project
+
+    project.load(PROJECT_ROOT, name="ProvenantProject").load_config()
+    network.connect(NETWORK_ID)  # attaches to the anvil started above
+
+    if manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text())
+        registry = manifest["contracts"]["AssetRegistry"]["address"]
+        if _rpc("eth_getCode", [registry, "latest"]) not in ("0x", "0x0"):
+            return manifest
+
+    from brownie import accounts
+
+    from scripts.deploy import DeployConfig, deploy, write_manifest
+
+    config = DeployConfig(oracle=accounts[9].address, guardian=accounts[8].address)
+    write_manifest(deploy(accounts[0], config), config, manifest_path)
+    return json.loads(manifest_path.read_text())
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    chain = start_chain(DATA_DIR / "anvil-state.json")
+    try:
+        manifest = deploy_once(DATA_DIR / "deployment.json")
+        print(f"\nProvenant is running on a local chain: {RPC_URL} (chain id {manifest['chainId']})")
+        for name, contract in manifest["contracts"].items():
+            print(f"  {name:<20} {contract['address']}")
+        print(f"Deployment manifest: {DATA_DIR / 'deployment.json'}")
+        print(f"Development accounts (each funded with 10,000 ETH), mnemonic: {MNEMONIC!r}")
+        for index, account in enumerate(_rpc("eth_accounts")):
+            role = {0: "deployer", 8: "guardian", 9: "oracle"}.get(index, "user")
+            print(f"  [{index}] {account} ({role})")
+        print("Press Ctrl-C to stop; the chain's state is kept in", DATA_DIR)
+        signal.signal(signal.SIGTERM, _interrupt)
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        chain.send_signal(signal.SIGINT)  # anvil writes its state on SIGINT
+        chain.wait(timeout=30)
+        print("Stopped; state saved.")
+
+
+if __name__ == "__main__":
+    main()

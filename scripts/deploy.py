@@ -1,0 +1,194 @@
+"""Deploys and wires every Provenant contract, then writes the deployment manifest.
+
+Run with Brownie on any network: ``brownie run scripts/deploy.py --network <id>``. The configuration comes
+from environment variables (see ``DeployConfig.from_env``); the manifest goes to
+``deployments/<chain id>.json`` (or ``PROVENANT_MANIFEST``).
+
+The contracts reference each other through immutables, so their addresses are predicted from the
+deployer's nonce before the first deployment. Every admin role goes to the timelock in the constructors:
+the deployer never holds one, and the timelock's own admin is left empty, so the DAO alone governs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from brownie import accounts, chain, network, project, web3
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Deployment order; each name's address is predicted from the deployer's nonce before anything is sent.
+DEPLOY_ORDER = (
+    "ProvenanceToken",
+    "TimelockController",
+    "ProvenantGovernor",
+    "AssetRegistry",
+    "LicenseManager",
+    "RoyaltyRouter",
+    "RewardDistributor",
+)
+
+
+@dataclass(frozen=True)
+class DeployConfig:
+    """Parameters of one deployment. Development defaults count in seconds and blocks, not days."""
+
+    oracle: str
+    guardian: str
+    payment_token: str | None = None  # None: deploy MockUSDC (development only)
+    prov_cap: int = 1_000_000_000 * 10**18
+    prov_genesis_amount: int = 100_000_000 * 10**18
+    prov_genesis_recipient: str | None = None  # None: the deployer
+    timelock_delay: int = 60  # seconds
+    voting_delay: int = 1  # blocks
+    voting_period: int = 20  # blocks
+    proposal_threshold: int = 1_000 * 10**18
+    quorum_percent: int = 4
+    late_quorum_extension: int = 10  # blocks
+    protocol_fee_bps: int = 250
+    root_delay: int = 60  # seconds
+    emission_rate: int = 10 * 10**18  # PROV per second
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, deployer: str) -> DeployConfig:
+        env = os.environ
+        ints = {
+            name: int(env[f"PROVENANT_{name.upper()}"])
+            for name in (
+                "prov_cap",
+                "prov_genesis_amount",
+                "timelock_delay",
+                "voting_delay",
+                "voting_period",
+                "proposal_threshold",
+                "quorum_percent",
+                "late_quorum_extension",
+                "protocol_fee_bps",
+                "root_delay",
+                "emission_rate",
+            )
+            if f"PROVENANT_{name.upper()}" in env
+        }
+        return cls(
+            oracle=env.get("PROVENANT_ORACLE", deployer),
+            guardian=env.get("PROVENANT_GUARDIAN", deployer),
+            payment_token=env.get("PROVENANT_PAYMENT_TOKEN"),
+            prov_genesis_recipient=env.get("PROVENANT_GENESIS_RECIPIENT"),
+            **ints,
+        )
+
+
+def _predict_addresses(deployer, first_nonce: int) -> dict[str, str]:
+    return {
+        name: deployer.get_deployment_address(first_nonce + index) for index, name in enumerate(DEPLOY_ORDER)
+    }
+
+
+def deploy(deployer, config: DeployConfig) -> dict:
+    """Deploys everything from ``deployer`` and returns the contracts by name (Brownie objects)."""
+    (build,) = project.get_loaded_projects()
+    tx = {"from": deployer}
+    payment_token = build.MockUSDC.deploy(tx) if config.payment_token is None else None
+    payment_token_address = config.payment_token or payment_token.address
+    deployment_block = web3.eth.block_number
+
+    at = _predict_addresses(deployer, deployer.nonce)
+    deployed = {
+        "ProvenanceToken": build.ProvenanceToken.deploy(
+            config.prov_genesis_recipient or deployer,
+            config.prov_genesis_amount,
+            config.prov_cap,
+            at["RewardDistributor"],
+            tx,
+        ),
+        "TimelockController": build.TimelockController.deploy(
+            config.timelock_delay, [at["ProvenantGovernor"]], [ZERO_ADDRESS], ZERO_ADDRESS, tx
+        ),
+        "ProvenantGovernor": build.ProvenantGovernor.deploy(
+            at["ProvenanceToken"],
+            at["TimelockController"],
+            config.voting_delay,
+            config.voting_period,
+            config.proposal_threshold,
+            config.quorum_percent,
+            config.late_quorum_extension,
+            tx,
+        ),
+        "AssetRegistry": build.AssetRegistry.deploy(
+            at["TimelockController"], config.oracle, at["LicenseManager"], at["RoyaltyRouter"], tx
+        ),
+        "LicenseManager": build.LicenseManager.deploy(
+            at["TimelockController"],
+            config.oracle,
+            at["AssetRegistry"],
+            at["RoyaltyRouter"],
+            payment_token_address,
+            tx,
+        ),
+        "RoyaltyRouter": build.RoyaltyRouter.deploy(
+            at["TimelockController"],
+            at["AssetRegistry"],
+            at["LicenseManager"],
+            at["RewardDistributor"],
+            payment_token_address,
+            at["TimelockController"],
+            config.protocol_fee_bps,
+            tx,
+        ),
+        "RewardDistributor": build.RewardDistributor.deploy(
+            at["TimelockController"],
+            config.guardian,
+            config.oracle,
+            payment_token_address,
+            at["ProvenanceToken"],
+            at["RoyaltyRouter"],
+            config.root_delay,
+            config.emission_rate,
+            tx,
+        ),
+    }
+    for name, contract in deployed.items():
+        if contract.address != at[name]:
+            raise RuntimeError(f"{name} landed at {contract.address}, expected {at[name]}: nonce moved")
+    if payment_token is not None:
+        deployed["MockUSDC"] = payment_token
+    deployed["_deployment_block"] = deployment_block
+    return deployed
+
+
+def write_manifest(deployed: dict, config: DeployConfig, path: Path | None = None) -> Path:
+    """Writes the deployment manifest read by the backend, workers, CLI and web app."""
+    chain_id = chain.id
+    path = path or Path(
+        os.environ.get("PROVENANT_MANIFEST", PROJECT_ROOT / "deployments" / f"{chain_id}.json")
+    )
+    contracts = {name: c for name, c in deployed.items() if not name.startswith("_")}
+    payment_token = config.payment_token or contracts["MockUSDC"].address
+    manifest = {
+        "chainId": chain_id,
+        "network": network.show_active(),
+        "deploymentBlock": deployed["_deployment_block"],
+        "paymentToken": payment_token,
+        "config": {k: v for k, v in asdict(config).items() if k != "extra"},
+        "contracts": {name: {"address": c.address, "abi": c.abi} for name, c in sorted(contracts.items())},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+    return path
+
+
+def main() -> None:
+    deployer = (
+        accounts[0]
+        if network.show_active() == "development"
+        else accounts.load(os.environ["PROVENANT_DEPLOYER"])
+    )
+    config = DeployConfig.from_env(deployer.address)
+    deployed = deploy(deployer, config)
+    path = write_manifest(deployed, config)
+    print(f"Deployed {len(DEPLOY_ORDER)} contracts on chain {chain.id}; manifest written to {path}")

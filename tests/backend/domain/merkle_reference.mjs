@@ -1,0 +1,44 @@
+// Reference answers from @openzeppelin/merkle-tree for the Python rewards tree (backend/domain/merkle.py).
+//
+// stdin:  {"trees": [[[account, token, amount], ...], ...], "proofs": true, "dump": false, "dumps": [dump, ...]}
+//         amounts are decimal strings; "proofs" (default true) asks for every leaf's proof, "dump" for
+//         each tree's tree.dump(); "dumps" are loaded with StandardMerkleTree.load.
+// stdout: {"trees": [{"root", "ms", "proofs"?: [[hex, ...] per value, in input order], "dump"?} | {"error"}],
+//          "loaded": [{"root"} | {"error"} per dump]}
+// "ms" is the time StandardMerkleTree.of took; the bench compares it with the Python build.
+import {createRequire} from "node:module";
+import {performance} from "node:perf_hooks";
+
+const require = createRequire(import.meta.url); // resolves the repository's node_modules
+const {StandardMerkleTree} = require("@openzeppelin/merkle-tree");
+
+const LEAF_ENCODING = ["address", "address", "uint256"];
+
+function attempt(fn) {
+    try {
+        return fn();
+    } catch (error) {
+        return {error: error.message};
+    }
+}
+
+const chunks = [];
+for await (const chunk of process.stdin) chunks.push(chunk);
+const request = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+const withProofs = request.proofs ?? true;
+const withDump = request.dump ?? false;
+
+const trees = (request.trees ?? []).map(values =>
+    attempt(() => {
+        const start = performance.now();
+        const tree = StandardMerkleTree.of(values, LEAF_ENCODING);
+        const ms = performance.now() - start;
+        const result = {root: tree.root, ms};
+        if (withProofs) result.proofs = values.map((_, index) => tree.getProof(index));
+        if (withDump) result.dump = tree.dump();
+        return result;
+    }),
+);
+const loaded = (request.dumps ?? []).map(dump => attempt(() => ({root: StandardMerkleTree.load(dump).root})));
+
+process.stdout.write(JSON.stringify({trees, loaded}), () => process.exit(0));

@@ -6,6 +6,7 @@ on a fresh anvil chain started by Brownie.
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import platform
 from pathlib import Path
@@ -28,10 +29,13 @@ def _table(rows: list[dict]) -> str:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--network", default="development", help="Brownie development network to launch")
+    args = parser.parse_args()
     provenant = project.load(PROJECT_ROOT, name="ProvenantProject")
     provenant.load_config()
     provenant._add_to_main_namespace()  # as `brownie run` does: contract containers importable from brownie
-    network.connect("development")
+    network.connect(args.network)
     from brownie import accounts
 
     from bench.gas_governance import measure_governance_gas

@@ -1,0 +1,149 @@
+"""Usage ingestion: operators' batches are stored as received, then bulk-loaded with deduplication on the
+event id, and per-(licence, epoch) totals grow only by the rows that were new.
+
+Replaying a batch, redelivering its task or sending the same events in another batch changes nothing: the
+event id is the primary key of ``usage_events`` and the totals are computed from the rows the insert
+returned, inside the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from backend.domain.epochs import EpochClock
+from backend.models.usage import UsageAggregate, UsageBatch
+
+MAX_BATCH_EVENTS = 1_000
+
+# (event_id, licence_id, units, timestamp)
+EventRow = tuple[str, int, int, int]
+
+
+class UnknownBatchError(LookupError):
+    """No usage batch has this id."""
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    batch_id: int
+    inserted: int
+    duplicates: int
+
+
+def record_batch(*, session: Session, events: Sequence[EventRow], operator_key_id: int | None) -> int:
+    """Stores a validated batch and returns its id; the caller enqueues its ingestion."""
+    if not 0 < len(events) <= MAX_BATCH_EVENTS:
+        raise ValueError(f"a batch holds 1 to {MAX_BATCH_EVENTS} events, got {len(events)}")
+    batch = UsageBatch(operator_key_id=operator_key_id, events=[list(event) for event in events])
+    session.add(batch)
+    session.commit()
+    return batch.id
+
+
+def ingest_batch(*, session: Session, batch_id: int, clock: EpochClock) -> IngestOutcome:
+    """Loads a stored batch into ``usage_events`` and the totals, once; later calls return the outcome."""
+    batch = session.scalars(
+        select(UsageBatch).where(UsageBatch.id == batch_id).with_for_update()
+    ).one_or_none()
+    if batch is None:
+        raise UnknownBatchError(f"no usage batch {batch_id}")
+    if batch.processed_at is not None:
+        session.rollback()
+        return IngestOutcome(batch_id, batch.inserted or 0, batch.duplicates or 0)
+
+    rows = [
+        (str(event_id), int(licence_id), int(units), int(timestamp), clock.epoch_of(int(timestamp)))
+        for event_id, licence_id, units, timestamp in batch.events
+    ]
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        new_rows = _load_postgresql(connection, batch_id, rows)
+    else:
+        new_rows = _load_sqlite(connection, batch_id, rows)
+    _add_to_totals(connection, new_rows)
+
+    batch.inserted = len(new_rows)
+    batch.duplicates = len(rows) - len(new_rows)
+    batch.processed_at = datetime.now(UTC)
+    session.commit()
+    return IngestOutcome(batch_id, batch.inserted, batch.duplicates)
+
+
+# `WHERE true` resolves SQLite's parsing ambiguity between a join and an upsert clause.
+_INSERT_NEW_EVENTS = (
+    "INSERT INTO usage_events (event_id, licence_id, units, occurred_at, epoch, batch_id) "
+    "SELECT event_id, licence_id, units, occurred_at, epoch, {batch} FROM usage_staging WHERE true "
+    "ON CONFLICT (event_id) DO NOTHING RETURNING licence_id, epoch, units"
+)
+
+
+def _load_postgresql(connection: Connection, batch_id: int, rows: list[tuple[Any, ...]]) -> list[tuple]:
+    """COPY into a session-local staging table, then insert what is not there yet."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS usage_staging (event_id text, licence_id bigint, units bigint, "
+            "occurred_at bigint, epoch integer) ON COMMIT DELETE ROWS"
+        )
+        with cursor.copy(  # type: ignore[attr-defined]
+            "COPY usage_staging (event_id, licence_id, units, occurred_at, epoch) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(_INSERT_NEW_EVENTS.format(batch="%s"), (batch_id,))
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _load_sqlite(connection: Connection, batch_id: int, rows: list[tuple[Any, ...]]) -> list[tuple]:
+    """SQLite has no COPY: one prepared multi-row insert into a temporary staging table does its job."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS usage_staging (event_id TEXT, licence_id INTEGER, units INTEGER, "
+            "occurred_at INTEGER, epoch INTEGER)"
+        )
+        cursor.execute("DELETE FROM usage_staging")
+        cursor.executemany("INSERT INTO usage_staging VALUES (?, ?, ?, ?, ?)", rows)
+        cursor.execute(_INSERT_NEW_EVENTS.format(batch="?"), (batch_id,))
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _add_to_totals(connection: Connection, new_rows: list[tuple]) -> None:
+    totals: Counter[tuple[int, int]] = Counter()
+    for licence_id, epoch, units in new_rows:
+        totals[(licence_id, epoch)] += units
+    if not totals:
+        return
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(UsageAggregate)
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[UsageAggregate.licence_id, UsageAggregate.epoch],
+            set_={"units": UsageAggregate.units + statement.excluded.units},
+        ),
+        [
+            {"licence_id": licence, "epoch": epoch, "units": units}
+            for (licence, epoch), units in totals.items()
+        ],
+    )
+
+
+def units_by_licence(*, session: Session, epoch: int) -> dict[int, int]:
+    """Total units of each licence in ``epoch``."""
+    rows = session.execute(
+        select(UsageAggregate.licence_id, UsageAggregate.units).where(UsageAggregate.epoch == epoch)
+    )
+    return {licence_id: units for licence_id, units in rows}

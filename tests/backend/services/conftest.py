@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import socket
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,10 +14,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
+from web3 import Web3
+from web3.contract import Contract
 
 import backend.models  # noqa: F401  (registers every table)
 from backend.core.db import Base
 
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
@@ -42,13 +49,7 @@ def postgres_url() -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    url = (
-        request.getfixturevalue("postgres_url")
-        if request.param == "postgresql"
-        else f"sqlite:///{tmp_path}/t.db"
-    )
+def _fresh_engine(url: str) -> Iterator[Engine]:
     engine = create_engine(url)
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
@@ -57,6 +58,59 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "postgresql":
+        yield from _fresh_engine(request.getfixturevalue("postgres_url"))
+    else:
+        yield from _fresh_engine(f"sqlite:///{tmp_path}/test.db")
+
+
 @pytest.fixture
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+@pytest.fixture
+def postgres_session_factory(postgres_url: str) -> Iterator[sessionmaker[Session]]:
+    """For behaviour only PostgreSQL has (row locks)."""
+    for engine in _fresh_engine(postgres_url):
+        yield sessionmaker(engine, expire_on_commit=False)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def anvil() -> Iterator[Web3]:
+    """A private anvil node (from the npm package) on a free port, for tests that follow a chain."""
+    binary = shutil.which("anvil") or str(PROJECT_ROOT / "node_modules" / ".bin" / "anvil")
+    port = _free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--silent", "--block-base-fee-per-gas", "0"], stdout=subprocess.DEVNULL
+    )
+    web3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}", request_kwargs={"timeout": 30}))
+    try:
+        for _ in range(100):
+            if web3.is_connected():
+                break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError(f"anvil did not answer on port {port}")
+        yield web3
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def deploy_artifact(web3: Web3, name: str, *args: object) -> Contract:
+    """Deploys the compiled contract ``name`` (Brownie's build/, compiled when pytest loads the project)."""
+    artifact = json.loads((PROJECT_ROOT / "build" / "contracts" / f"{name}.json").read_text())
+    factory = web3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+    receipt = web3.eth.wait_for_transaction_receipt(
+        factory.constructor(*args).transact({"from": web3.eth.accounts[0]})
+    )
+    return web3.eth.contract(address=receipt["contractAddress"], abi=artifact["abi"])

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import shutil
-import socket
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,12 +11,11 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
-from web3.contract import Contract
 
 import backend.models  # noqa: F401  (registers every table)
 from backend.core.db import Base
+from backend.devchain import running_anvil
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
@@ -78,39 +73,8 @@ def postgres_session_factory(postgres_url: str) -> Iterator[sessionmaker[Session
         yield sessionmaker(engine, expire_on_commit=False)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def anvil() -> Iterator[Web3]:
-    """A private anvil node (from the npm package) on a free port, for tests that follow a chain."""
-    binary = shutil.which("anvil") or str(PROJECT_ROOT / "node_modules" / ".bin" / "anvil")
-    port = _free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--silent", "--block-base-fee-per-gas", "0"], stdout=subprocess.DEVNULL
-    )
-    web3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}", request_kwargs={"timeout": 30}))
-    try:
-        for _ in range(100):
-            if web3.is_connected():
-                break
-            time.sleep(0.1)
-        else:
-            raise RuntimeError(f"anvil did not answer on port {port}")
+    """A private anvil node on a free port, for tests that follow a chain."""
+    with running_anvil(extra_args=("--block-base-fee-per-gas", "0")) as web3:
         yield web3
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def deploy_artifact(web3: Web3, name: str, *args: object) -> Contract:
-    """Deploys the compiled contract ``name`` (Brownie's build/, compiled when pytest loads the project)."""
-    artifact = json.loads((PROJECT_ROOT / "build" / "contracts" / f"{name}.json").read_text())
-    factory = web3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-    receipt = web3.eth.wait_for_transaction_receipt(
-        factory.constructor(*args).transact({"from": web3.eth.accounts[0]})
-    )
-    return web3.eth.contract(address=receipt["contractAddress"], abi=artifact["abi"])

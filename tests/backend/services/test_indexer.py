@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 from web3.contract import Contract
 
+from backend.devchain import deploy_artifact
 from backend.models.chain import ChainEvent, IndexerCursor
 from backend.services.indexer import ChainIndexer, WatchedContract
-from tests.backend.services.conftest import deploy_artifact
 
 LOG_CAP = 8
 

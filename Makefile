@@ -29,6 +29,7 @@ demo: install
 
 bench: install
 	uv run python -m bench.gas
+	uv run python -m bench.cid_throughput
 
 clean:
 	rm -rf build .pytest_cache .hypothesis

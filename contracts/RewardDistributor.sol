@@ -5,7 +5,6 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ERC20Capped} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Capped.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IProvenanceToken} from "./interfaces/IProvenanceToken.sol";
@@ -17,13 +16,17 @@ import {IRoyaltyRouter} from "./interfaces/IRoyaltyRouter.sol";
 /// @dev Storage is laid out for the claim: it reads the root from its own slot and writes one slot, the
 /// claimed amount of `(account, token)`; the payment token, PROV and its cap are immutables.
 contract RewardDistributor is IRewardDistributor, AccessControl {
-    using SafeERC20 for IERC20;
-
     /// @dev A root with its epoch and the IPFS CID of its full tree.
     struct Root {
         bytes32 root;
         uint256 epoch;
         string treeCid;
+    }
+
+    /// @dev What an account claimed of a token, in a struct so that a claim derives its slot once for both
+    /// the read and the write.
+    struct Claim {
+        uint256 cumulativeAmount;
     }
 
     /// @inheritdoc IRewardDistributor
@@ -44,7 +47,7 @@ contract RewardDistributor is IRewardDistributor, AccessControl {
 
     // `_current.root` has its own slot: the only slot a claim reads besides the one it writes.
     Root private _current;
-    mapping(address account => mapping(address token => uint256)) private _claimed;
+    mapping(address account => mapping(address token => Claim)) private _claimed;
 
     Root private _pending;
     uint256 private _pendingAcceptableAt;
@@ -131,12 +134,14 @@ contract RewardDistributor is IRewardDistributor, AccessControl {
         if (token != address(_paymentToken) && token != address(_prov)) {
             revert RewardDistributorUnsupportedToken(token);
         }
-        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(account, token, cumulativeAmount))));
-        if (!MerkleProof.verifyCalldata(proof, _current.root, leaf)) revert RewardDistributorInvalidProof();
+        if (_processProof(proof, _leafHash(account, token, cumulativeAmount)) != _current.root) {
+            revert RewardDistributorInvalidProof();
+        }
 
-        uint256 alreadyClaimed = _claimed[account][token];
+        Claim storage claimedOf = _claimed[account][token];
+        uint256 alreadyClaimed = claimedOf.cumulativeAmount;
         if (cumulativeAmount <= alreadyClaimed) revert RewardDistributorNothingToClaim(account, token);
-        _claimed[account][token] = cumulativeAmount;
+        claimedOf.cumulativeAmount = cumulativeAmount;
         unchecked {
             amount = cumulativeAmount - alreadyClaimed;
         }
@@ -181,7 +186,7 @@ contract RewardDistributor is IRewardDistributor, AccessControl {
 
     /// @inheritdoc IRewardDistributor
     function claimed(address account, address token) external view returns (uint256) {
-        return _claimed[account][token];
+        return _claimed[account][token].cumulativeAmount;
     }
 
     /// @inheritdoc IRewardDistributor
@@ -190,14 +195,77 @@ contract RewardDistributor is IRewardDistributor, AccessControl {
         return Math.min(accrued, _provCap - IERC20(address(_prov)).totalSupply());
     }
 
+    /// @dev `keccak256(bytes.concat(keccak256(abi.encode(account, token, cumulativeAmount))))` hashed in scratch
+    /// space, borrowing the free memory pointer's slot for the third word, instead of allocating two buffers.
+    function _leafHash(
+        address account,
+        address token,
+        uint256 cumulativeAmount
+    ) private pure returns (bytes32 leaf) {
+        assembly ("memory-safe") {
+            let freePointer := mload(0x40)
+            mstore(0x00, shr(96, shl(96, account)))
+            mstore(0x20, shr(96, shl(96, token)))
+            mstore(0x40, cumulativeAmount)
+            mstore(0x00, keccak256(0x00, 0x60))
+            leaf := keccak256(0x00, 0x20)
+            mstore(0x40, freePointer)
+        }
+    }
+
+    /// @dev `MerkleProof.processProofCalldata` with `Hashes.commutativeKeccak256` inlined: each pair is hashed
+    /// in scratch space, the smaller first.
+    function _processProof(bytes32[] calldata proof, bytes32 leaf) private pure returns (bytes32 node) {
+        assembly ("memory-safe") {
+            node := leaf
+            if proof.length {
+                let p := proof.offset
+                let end := add(p, shl(5, proof.length))
+                for {} 1 {} {
+                    let nodeAt := shl(5, gt(node, calldataload(p)))
+                    mstore(nodeAt, node)
+                    mstore(xor(nodeAt, 0x20), calldataload(p))
+                    node := keccak256(0x00, 0x40)
+                    p := add(p, 0x20)
+                    if iszero(lt(p, end)) {
+                        break
+                    }
+                }
+            }
+        }
+    }
+
     /// @dev Pays from the balance; a failed transfer is reported as a shortfall when it is one.
     function _pay(address account, uint256 amount) private {
-        if (!_paymentToken.trySafeTransfer(account, amount)) {
+        if (!_tryTransfer(account, amount)) {
             uint256 available = _paymentToken.balanceOf(address(this));
             if (available < amount) {
                 revert RewardDistributorInsufficientFunds(address(_paymentToken), amount, available);
             }
             revert SafeERC20.SafeERC20FailedOperation(address(_paymentToken));
+        }
+    }
+
+    /// @dev `SafeERC20.trySafeTransfer` of the payment token with the call encoded in scratch space, as OpenZeppelin
+    /// 5.5 does (the free memory pointer it overlaps is restored), rather than in a newly allocated buffer. True if
+    /// the token returned true, or returned nothing and has code.
+    function _tryTransfer(address to, uint256 value) private returns (bool success) {
+        IERC20 token = _paymentToken;
+        bytes4 selector = IERC20.transfer.selector;
+        assembly ("memory-safe") {
+            let freePointer := mload(0x40)
+            mstore(0x00, selector)
+            mstore(0x04, shr(96, shl(96, to)))
+            mstore(0x24, value)
+            success := call(gas(), token, 0, 0x00, 0x44, 0x00, 0x20)
+            switch returndatasize()
+            case 0 {
+                success := and(success, gt(extcodesize(token), 0))
+            }
+            default {
+                success := and(success, and(gt(returndatasize(), 0x1f), eq(mload(0x00), 1)))
+            }
+            mstore(0x40, freePointer)
         }
     }
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import brownie
 import pytest
-from brownie import ProvenanceToken, RewardDistributor, chain, web3
+from brownie import NonStandardToken, ProvenanceToken, RewardDistributor, chain, web3
 from brownie.exceptions import VirtualMachineError
 from brownie.network.account import Account
 from brownie.test import strategy
@@ -29,6 +29,7 @@ DEFAULT_ADMIN_ROLE = "0x" + "00" * 32
 ORACLE_ROLE = "0x" + web3.keccak(text="ORACLE_ROLE").hex()
 GUARDIAN_ROLE = "0x" + web3.keccak(text="GUARDIAN_ROLE").hex()
 FAUCET_LIMIT = 1_000_000 * USDC
+REPLIES_NOTHING, REPLIES_FALSE = 0, 1  # NonStandardToken.TransferReply
 
 
 def cid(n: int) -> str:
@@ -318,6 +319,79 @@ def test_claim_paysOnlyIncreaseOfNewRoot(setup: Setup, published: RewardTree) ->
     assert tx.events["Claimed"]["cumulativeAmount"] == 250 * USDC
     assert usdc.balanceOf(user) == 250 * USDC
     assert setup.distributor.claimed(user, usdc) == 250 * USDC
+
+
+def test_claim_paysEveryLeafWithItsProof(setup: Setup, published: RewardTree) -> None:
+    """Every leaf's path, so both orders of a sibling pair are hashed along the way."""
+    for value in published.dump()["values"]:
+        account, token, amount = value["value"]
+        tx = setup.distributor.claim(
+            account, token, int(amount), published.proof(account, token), {"from": setup.users[0]}
+        )
+        assert tx.return_value == int(amount)
+        assert setup.distributor.claimed(account, token) == int(amount)
+    for user in setup.users:
+        assert setup.usdc.balanceOf(user) == published.cumulative_amount(str(user), str(setup.usdc))
+        assert setup.prov.balanceOf(user) == published.cumulative_amount(str(user), str(setup.prov))
+
+
+def test_claim_paysSingleLeafTreeWithEmptyProof(setup: Setup) -> None:
+    user, usdc = setup.users[0], setup.usdc
+    tree = RewardTree([(str(user), str(usdc), 7 * USDC)])
+    assert tree.proof(str(user), str(usdc)) == []
+    setup.publish(tree)
+    setup.fund(7 * USDC)
+    with brownie.reverts("RewardDistributorInvalidProof: "):
+        setup.distributor.claim(user, usdc, 8 * USDC, [], {"from": user})
+    assert setup.claim(tree, user, usdc).return_value == 7 * USDC
+    assert usdc.balanceOf(user) == 7 * USDC
+
+
+def distributor_paying_in(setup: Setup, accounts, reply: int) -> tuple[object, object, RewardTree]:
+    """A distributor whose payment token is a NonStandardToken, with a published tree owing users[0] 5 USDC."""
+    token = NonStandardToken.deploy(reply, {"from": accounts[0]})
+    distributor, _ = deploy_distributor(
+        accounts[0],
+        usdc=token,
+        admin=setup.admin,
+        guardian=setup.guardian,
+        oracle=setup.oracle,
+        router=setup.router,
+    )
+    tree = RewardTree([(str(setup.users[0]), str(token), 5 * USDC), (str(setup.users[1]), str(token), USDC)])
+    distributor.submitRoot(1, tree.root, cid(1), {"from": setup.oracle})
+    chain.sleep(ROOT_DELAY)
+    distributor.acceptRoot({"from": setup.users[0]})
+    return distributor, token, tree
+
+
+def test_claim_paysTokenReturningNothing(setup: Setup, accounts) -> None:
+    distributor, token, tree = distributor_paying_in(setup, accounts, REPLIES_NOTHING)
+    user = setup.users[0]
+    proof = tree.proof(str(user), str(token))
+    token.faucet(distributor, 3 * USDC, {"from": user})
+    with brownie.reverts(
+        f"RewardDistributorInsufficientFunds: {token.address.lower()}, {5 * USDC}, {3 * USDC}"
+    ):
+        distributor.claim(user, token, 5 * USDC, proof, {"from": user})
+    token.faucet(distributor, 2 * USDC, {"from": user})
+    assert distributor.claim(user, token, 5 * USDC, proof, {"from": user}).return_value == 5 * USDC
+    assert token.balanceOf(user) == 5 * USDC
+    assert token.balanceOf(distributor) == 0
+    assert distributor.claimed(user, token) == 5 * USDC
+
+
+def test_claim_revertsWhenTokenReturnsFalse(setup: Setup, accounts) -> None:
+    distributor, token, tree = distributor_paying_in(setup, accounts, REPLIES_FALSE)
+    user = setup.users[0]
+    proof = tree.proof(str(user), str(token))
+    with brownie.reverts(f"RewardDistributorInsufficientFunds: {token.address.lower()}, {5 * USDC}, 0"):
+        distributor.claim(user, token, 5 * USDC, proof, {"from": user})
+    token.faucet(distributor, 5 * USDC, {"from": user})
+    with brownie.reverts(f"SafeERC20FailedOperation: {token.address.lower()}"):
+        distributor.claim(user, token, 5 * USDC, proof, {"from": user})
+    assert token.balanceOf(user) == 0
+    assert distributor.claimed(user, token) == 0
 
 
 def test_claim_revertsOnDoubleClaim(setup: Setup, published: RewardTree) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.core.db import Base
+from backend.core.db import Base, UtcDateTime
 
 EVENT_ID_MAX_LENGTH = 64
 
@@ -21,8 +21,8 @@ class UsageBatch(Base):
     operator_key_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # [[event_id, licence_id, units, timestamp], ...] exactly as validated by the API.
     events: Mapped[list[list[str | int]]] = mapped_column(JSON)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     inserted: Mapped[int | None] = mapped_column(Integer)
     duplicates: Mapped[int | None] = mapped_column(Integer)
 

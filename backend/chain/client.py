@@ -16,11 +16,11 @@ from enum import IntEnum, IntFlag
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
-from eth_abi import decode as abi_decode
+from eth_abi.abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
 from eth_typing import BlockNumber, ChecksumAddress
-from eth_utils import keccak
 from eth_utils.abi import collapse_if_tuple
+from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 from requests.exceptions import RequestException
 from web3 import HTTPProvider, Web3

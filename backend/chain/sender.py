@@ -42,6 +42,8 @@ from backend.models.oracle_tx import OracleNonce, OracleTx, OracleTxAttempt
 log = logging.getLogger(__name__)
 
 CANCEL_GAS = 21_000
+# How long a sender waits for the nonce lock (or SQLite's write lock) before giving up with an error.
+LOCK_TIMEOUT_MS = 60_000
 # Gas estimated on the current state; leave room for state that changes before inclusion.
 GAS_MARGIN_PERCENT = 20
 # Messages a node answers when it already has the transaction or its nonce is used: nothing to redo.
@@ -210,13 +212,10 @@ class TransactionSender:
             )
 
         tx_id, nonce = self._allocate(to=to, data=payload, gas=gas)
-        attempt = self._sign_and_record(tx_id=tx_id, kind="call", fees=fees, after=None)
-        assert attempt is not None  # the row is new: nobody else signs for it yet
-        error = self._broadcast(attempt)
-        if error is not None:
-            self._cancel(tx_id=tx_id, rejected=attempt, reason=error)
+        refusal = self._send_first(tx_id=tx_id, fees=fees)
+        if refusal is not None:
             raise TransactionRejected(
-                f"the node refused oracle tx {tx_id} (nonce {nonce}): {error}; the nonce went to a cancellation"
+                f"the node refused oracle tx {tx_id} (nonce {nonce}): {refusal}; the nonce went to a cancellation"
             )
         return self._result(tx_id)
 
@@ -242,9 +241,7 @@ class TransactionSender:
             )
         elif not attempts:
             # Allocated, then the sender stopped before signing: send it now.
-            first = self._sign_and_record(tx_id=tx_id, kind="call", fees=self._market_fees(), after=None)
-            if first is not None:
-                self._broadcast(first)
+            self._send_first(tx_id=tx_id, fees=self._market_fees())
         else:
             if tx.status == TxStatus.MINED:
                 log.warning("oracle tx %s (nonce %s) left the chain in a reorg", tx_id, tx.nonce)
@@ -312,10 +309,6 @@ class TransactionSender:
             results.append(result)
         return results
 
-    def result(self, *, tx_id: int) -> TxResult:
-        """The recorded state of a transaction, without asking the chain."""
-        return self._result(tx_id)
-
     # Nonces
 
     def _nonce_key(self) -> tuple[Any, ...]:
@@ -369,8 +362,12 @@ class TransactionSender:
         up front (BEGIN IMMEDIATE) and waits for it instead.
         """
         with self._sessions.begin() as session:
+            # Waiting for the lock is normal (every sender takes it); waiting forever is not.
             if self._engine.dialect.name == "sqlite":
+                session.execute(text(f"PRAGMA busy_timeout = {LOCK_TIMEOUT_MS}"))
                 session.execute(text("BEGIN IMMEDIATE"))
+            else:
+                session.execute(text(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}"))
             yield session
 
     # Signing and broadcasting
@@ -452,6 +449,20 @@ class TransactionSender:
         except RequestException as error:
             log.warning("could not reach the node to send %s (will retry): %s", attempt.tx_hash, error)
         return None
+
+    def _send_first(self, *, tx_id: int, fees: Fees) -> str | None:
+        """Signs and broadcasts the first transaction for a nonce; returns the node's refusal, if any.
+
+        A refused nonce goes to a cancellation. Another sender (a recovering process) may have signed it
+        first: then there is nothing to do here.
+        """
+        attempt = self._sign_and_record(tx_id=tx_id, kind="call", fees=fees, after=None)
+        if attempt is None:
+            return None
+        refusal = self._broadcast(attempt)
+        if refusal is not None:
+            self._cancel(tx_id=tx_id, rejected=attempt, reason=refusal)
+        return refusal
 
     def _replace(self, *, tx_id: int, last: OracleTxAttempt) -> None:
         """Signs the same nonce again with fees raised by >= 12.5 % and broadcasts it."""

@@ -94,18 +94,18 @@ def _launch_anvil(port: int, log: Path) -> subprocess.Popen[bytes]:
             "anvil not found: run `make install` (it comes from the npm package @foundry-rs/anvil)"
         )
     # Its own process group: the npm package's `anvil` is a node wrapper around the real binary.
-    process = subprocess.Popen(
-        [
-            anvil,
-            *("--port", str(port), "--mnemonic", MNEMONIC, "--accounts", str(ACCOUNT_COUNT)),
-            # Brownie deploys with a zero gas price; tests that need a base fee set one.
-            *("--block-base-fee-per-gas", "0"),
-        ],
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    return process
+    with log.open("wb") as output:
+        return subprocess.Popen(
+            [
+                anvil,
+                *("--port", str(port), "--mnemonic", MNEMONIC, "--accounts", str(ACCOUNT_COUNT)),
+                # Brownie deploys with a zero gas price; tests that need a base fee set one.
+                *("--block-base-fee-per-gas", "0"),
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def _deploy(rpc_port: int, workdir: Path, addresses: tuple[ChecksumAddress, ...]) -> Path:

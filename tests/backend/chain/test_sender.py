@@ -100,7 +100,7 @@ def test_marketFees_twiceBaseFeePlusTipUnderCap() -> None:
     assert market_fees(base_fee=60 * GWEI, priority_fee=2 * GWEI, max_fee_cap=100 * GWEI) == Fees(
         100 * GWEI, 2 * GWEI
     )
-    # A cap just above the base fee leaves what tip it can.
+    # Capped near the base fee: the tip is kept as set; the node pays it only out of the headroom left.
     assert market_fees(base_fee=99 * GWEI, priority_fee=2 * GWEI, max_fee_cap=100 * GWEI) == Fees(
         100 * GWEI, 2 * GWEI
     )

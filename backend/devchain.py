@@ -1,21 +1,58 @@
-"""A local anvil node (from the npm package @foundry-rs/anvil) for the embedded demo, tests and benchmarks."""
+"""A development chain: anvil (from the npm package @foundry-rs/anvil) on a free port, with or without the
+platform deployed by scripts/deploy.py. Used by the tests, the benchmarks and the embedded demo."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
 
-from web3 import Web3
+from eth_account import Account
+from eth_typing import ChecksumAddress
+from web3 import HTTPProvider, Web3
 from web3.contract import Contract
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEV_MNEMONIC = "test test test test test test test test test test test junk"  # anvil's public dev mnemonic
+MNEMONIC = "test test test test test test test test test test test junk"  # anvil's public dev mnemonic
+ACCOUNT_COUNT = 10
+DEPLOYER, GUARDIAN, ORACLE = 0, 8, 9  # account indexes, as in scripts/demo.py
+
+
+@dataclass(frozen=True)
+class DevChain:
+    """A running anvil with the platform deployed on it."""
+
+    rpc_url: str
+    manifest_path: Path
+    # Derived from MNEMONIC: [0] deployer (holds the PROV genesis), [8] guardian, [9] oracle; all funded.
+    private_keys: tuple[str, ...]
+    addresses: tuple[ChecksumAddress, ...]
+
+    @property
+    def oracle_key(self) -> str:
+        return self.private_keys[ORACLE]
+
+    @property
+    def oracle(self) -> ChecksumAddress:
+        return self.addresses[ORACLE]
+
+    def rpc(self, method: str, *params: Any) -> Any:
+        """A raw JSON-RPC call, for anvil's test methods (evm_mine, evm_setAutomine, ...)."""
+        response = Web3(HTTPProvider(self.rpc_url)).provider.make_request(method, list(params))  # type: ignore[arg-type]
+        if "error" in response:
+            raise RuntimeError(f"{method} failed: {response['error']}")
+        return response["result"]
 
 
 def free_port() -> int:
@@ -24,33 +61,121 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def anvil_binary() -> str:
-    binary = shutil.which("anvil") or PROJECT_ROOT / "node_modules" / ".bin" / "anvil"
-    if not Path(binary).exists():
-        raise FileNotFoundError("anvil not found: run `make install` (it comes with the npm packages)")
-    return str(binary)
+def _dev_keys() -> tuple[str, ...]:
+    Account.enable_unaudited_hdwallet_features()
+    return tuple(
+        Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}").key.to_0x_hex()
+        for index in range(ACCOUNT_COUNT)
+    )
+
+
+def _start_anvil(log: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """Starts anvil on a free port; tries another port if one is taken between probing and binding."""
+    for _ in range(3):
+        port = free_port()
+        process = _launch_anvil(port, log)
+        w3 = Web3(HTTPProvider(f"http://127.0.0.1:{port}"))
+        deadline = time.monotonic() + 60
+        while process.poll() is None and time.monotonic() < deadline:
+            if w3.is_connected():
+                return process, port
+            time.sleep(0.05)
+        _stop(process)
+    raise RuntimeError(f"anvil did not start: {log.read_text()[-2000:]}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def _launch_anvil(port: int, log: Path) -> subprocess.Popen[bytes]:
+    anvil = shutil.which(
+        "anvil", path=f"{PROJECT_ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}"
+    )
+    if anvil is None:
+        raise RuntimeError(
+            "anvil not found: run `make install` (it comes from the npm package @foundry-rs/anvil)"
+        )
+    # Its own process group: the npm package's `anvil` is a node wrapper around the real binary.
+    with log.open("wb") as output:
+        return subprocess.Popen(
+            [
+                anvil,
+                *("--port", str(port), "--mnemonic", MNEMONIC, "--accounts", str(ACCOUNT_COUNT)),
+                # Brownie deploys with a zero gas price; tests that need a base fee set one.
+                *("--block-base-fee-per-gas", "0"),
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def _deploy(rpc_port: int, workdir: Path, addresses: tuple[ChecksumAddress, ...]) -> Path:
+    """Runs scripts/deploy.py through `brownie run`, as an operator would, and returns the manifest path."""
+    # Brownie keeps its network list in ~/.brownie, which other work on this machine edits: give the
+    # deployment a home of its own whose only development network is this anvil.
+    brownie_home = workdir / "home" / ".brownie"
+    brownie_home.mkdir(parents=True)
+    (brownie_home / "network-config.yaml").write_text(
+        "development:\n"
+        "- id: development\n"
+        "  name: Provenant backend tests\n"
+        "  cmd: anvil\n"
+        "  host: http://127.0.0.1\n"
+        f"  cmd_settings:\n    port: {rpc_port}\n"
+        "live: []\n"
+    )
+    manifest = workdir / "deployment.json"
+    env = {
+        **os.environ,
+        "HOME": str(brownie_home.parent),
+        "SOLCX_BINARY_PATH": os.environ.get("SOLCX_BINARY_PATH", str(PROJECT_ROOT / "scripts" / "solc")),
+        "PROVENANT_MANIFEST": str(manifest),
+        "PROVENANT_ORACLE": addresses[ORACLE],
+        "PROVENANT_GUARDIAN": addresses[GUARDIAN],
+    }
+    brownie = Path(sys.executable).with_name("brownie")
+    completed = subprocess.run(
+        [str(brownie), "run", "scripts/deploy.py", "--network", "development"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0 or not manifest.exists():
+        raise RuntimeError(
+            f"deployment failed ({completed.returncode}):\n{completed.stdout[-3000:]}{completed.stderr[-3000:]}"
+        )
+    return manifest
 
 
 @contextmanager
-def running_anvil(*, port: int | None = None, extra_args: tuple[str, ...] = ()) -> Iterator[Web3]:
-    """Starts anvil with the dev mnemonic and a zero base fee, yields a connected Web3, stops it on exit."""
-    port = port or free_port()
-    command = [anvil_binary(), "--port", str(port), "--mnemonic", DEV_MNEMONIC, "--silent", *extra_args]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    web3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}", request_kwargs={"timeout": 60}))
+def running_dev_chain(workdir: Path) -> Iterator[DevChain]:
+    """Starts anvil, deploys the platform, and stops anvil on exit; ``workdir`` keeps the log and manifest."""
+    anvil, port = _start_anvil(workdir / "anvil.log")
     try:
-        for _ in range(200):
-            if web3.is_connected():
-                break
-            if process.poll() is not None:
-                raise RuntimeError(f"anvil exited with code {process.returncode} (is port {port} in use?)")
-            time.sleep(0.05)
-        else:
-            raise RuntimeError(f"anvil did not answer on port {port}")
-        yield web3
+        keys = _dev_keys()
+        addresses = tuple(Account.from_key(key).address for key in keys)
+        manifest = _deploy(port, workdir, addresses)
+        yield DevChain(
+            rpc_url=f"http://127.0.0.1:{port}", manifest_path=manifest, private_keys=keys, addresses=addresses
+        )
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        _stop(anvil)
+
+
+@contextmanager
+def running_anvil() -> Iterator[Web3]:
+    """A bare anvil (dev accounts funded, nothing deployed), stopped on exit."""
+    with TemporaryDirectory() as workdir:
+        anvil, port = _start_anvil(Path(workdir) / "anvil.log")
+        try:
+            yield Web3(HTTPProvider(f"http://127.0.0.1:{port}", request_kwargs={"timeout": 60}))
+        finally:
+            _stop(anvil)
 
 
 def deploy_artifact(web3: Web3, name: str, *args: object) -> Contract:

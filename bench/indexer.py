@@ -31,7 +31,7 @@ POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def main() -> None:
-    with running_anvil(extra_args=("--block-base-fee-per-gas", "0")) as web3:
+    with running_anvil() as web3:
         token = deploy_artifact(web3, "MockUSDC")
         start = web3.eth.block_number
         holder = web3.eth.accounts[1]

@@ -2,6 +2,7 @@
 
 from backend.models.chain import ChainEvent, IndexedBlock, IndexerCursor
 from backend.models.contributions import Contribution, ContributionStatus
+from backend.models.oracle_tx import OracleNonce, OracleTx, OracleTxAttempt
 from backend.models.usage import UsageAggregate, UsageBatch, UsageEvent
 
 __all__ = [
@@ -10,6 +11,9 @@ __all__ = [
     "ContributionStatus",
     "IndexedBlock",
     "IndexerCursor",
+    "OracleNonce",
+    "OracleTx",
+    "OracleTxAttempt",
     "UsageAggregate",
     "UsageBatch",
     "UsageEvent",

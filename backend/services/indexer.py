@@ -4,13 +4,13 @@ Each step indexes one block range: it checks that the block after the cursor sti
 the cursor stored (a parent-hash mismatch means a reorg: roll back to the newest stored block that is still
 canonical and index again from there), fetches the range's logs in one ``eth_getLogs`` call, halves the
 range when the node answers "too many results" and grows it slowly after successes, and commits the events
-with the cursor in one transaction. The cursor row is locked for the step, so one indexer runs at a time;
+with the cursor and the read models built from them (services/projections.py) in one transaction. The cursor row is locked for the step, so one indexer runs at a time;
 a second one finds it busy and returns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +23,9 @@ from web3 import Web3
 from web3._utils.events import get_event_data
 from web3.exceptions import Web3RPCError
 
+from backend.chain.manifest import Manifest
 from backend.models.chain import ChainEvent, IndexedBlock, IndexerCursor
+from backend.services import projections
 
 CURSOR_NAME = "main"
 DEFAULT_MAX_RANGE = 10_000
@@ -131,6 +133,7 @@ class ChainIndexer:
             session.rollback()
             return StepOutcome(block_number=cursor.block_number)
         session.add_all(events)
+        projections.apply(session, events)
         session.add_all(IndexedBlock(number=number, hash=block_hash) for number, block_hash in blocks.items())
         cursor.block_number, cursor.block_hash = last, blocks[last]
         # Grow by a quarter: a node with a result cap refuses only now and then, not every other call.
@@ -170,6 +173,7 @@ class ChainIndexer:
                 break
         session.execute(delete(ChainEvent).where(ChainEvent.block_number > ancestor))
         session.execute(delete(IndexedBlock).where(IndexedBlock.number > ancestor))
+        projections.rebuild(session)
         dropped = cursor.block_number - ancestor
         cursor.block_number, cursor.block_hash = ancestor, ancestor_hash
         return dropped
@@ -189,6 +193,19 @@ class ChainIndexer:
         )
 
 
+def indexer_for(*, web3: Web3, manifest: Manifest, max_range: int = DEFAULT_MAX_RANGE) -> ChainIndexer:
+    """The indexer of every contract in the deployment manifest, from its deployment block."""
+    return ChainIndexer(
+        web3=web3,
+        contracts=[
+            WatchedContract(name=name, address=contract.address, abi=contract.abi)
+            for name, contract in manifest.contracts.items()
+        ],
+        start_block=manifest.deployment_block,
+        max_range=max_range,
+    )
+
+
 def _is_too_many_results(error: Web3RPCError) -> bool:
     message = str(error).lower()
     return any(marker in message for marker in _TOO_MANY_RESULTS)
@@ -205,7 +222,7 @@ def _json_value(value: Any) -> Any:
         return value
     if isinstance(value, int):
         return value if -_JSON_SAFE_INT < value < _JSON_SAFE_INT else str(value)
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {key: _json_value(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_json_value(item) for item in value]

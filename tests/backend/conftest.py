@@ -19,8 +19,10 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 import backend.models  # noqa: F401  (registers every table)
+from backend.chain.client import ChainClient
 from backend.core.db import Base
 from backend.devchain import PROJECT_ROOT, DevChain, running_dev_chain
+from tests.backend.chain_actions import Platform
 
 
 def pytest_collection_finish(session: pytest.Session) -> bool | None:
@@ -107,3 +109,13 @@ def postgres_session_factory(postgres_url: str) -> Iterator[sessionmaker[Session
     """For behaviour only PostgreSQL has (row locks)."""
     for engine in _fresh_engine(postgres_url):
         yield sessionmaker(engine, expire_on_commit=False)
+
+
+@pytest.fixture
+def client(isolated_chain: DevChain) -> ChainClient:
+    return ChainClient(rpc_url=isolated_chain.rpc_url, manifest_path=isolated_chain.manifest_path)
+
+
+@pytest.fixture
+def platform(client: ChainClient, isolated_chain: DevChain) -> Platform:
+    return Platform(client=client, chain=isolated_chain)

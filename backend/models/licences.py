@@ -1,0 +1,38 @@
+"""Licence terms and licences as the licence manager records them, projected from its events."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.core.db import Base, ChainInt
+
+
+class TermsVersion(Base):
+    __tablename__ = "terms_versions"
+
+    model_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    price: Mapped[int] = mapped_column(ChainInt())
+    duration: Mapped[int] = mapped_column(BigInteger)
+    contributors_bps: Mapped[int] = mapped_column(Integer)
+    derivative_rev_share_bps: Mapped[int] = mapped_column(Integer)
+    permissions: Mapped[int] = mapped_column(Integer)
+    fee_per_call: Mapped[int] = mapped_column(ChainInt())
+    included_calls: Mapped[int] = mapped_column(BigInteger)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+
+
+class Licence(Base):
+    __tablename__ = "licences"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    model_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    holder: Mapped[str] = mapped_column(String(42), index=True)
+    terms_version: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[int] = mapped_column(BigInteger)  # unix seconds; valid while now < expires_at
+    # Usage credit in payment-token units; negative while fees are owed.
+    credit: Mapped[int] = mapped_column(ChainInt())
+    settled_calls: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_settled_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -83,6 +83,28 @@ def _build_nodes(leaf_hashes: Sequence[bytes]) -> tuple[list[bytes], list[int]]:
     return nodes, tree_index
 
 
+def proof_at(nodes: Sequence[bytes], index: int) -> list[str]:
+    """The sibling hashes from tree node ``index`` up to the root."""
+    proof = []
+    while index > 0:
+        proof.append(_hex(nodes[index + 1 if index % 2 else index - 1]))
+        index = (index - 1) // 2
+    return proof
+
+
+def build_tree(leaf_hashes: Sequence[bytes]) -> tuple[list[bytes], list[int]]:
+    """StandardMerkleTree's node array over ``leaf_hashes`` and each leaf's index in it (input order)."""
+    return _build_nodes(leaf_hashes)
+
+
+def verify_proof(*, root: str, leaf: bytes, proof: Sequence[str]) -> bool:
+    """Whether ``proof`` takes ``leaf`` (a leaf hash) to ``root``."""
+    node = leaf
+    for sibling in proof:
+        node = _node_hash(node, bytes.fromhex(sibling.removeprefix("0x")))
+    return _hex(node) == root.lower()
+
+
 class RewardTree:
     """A cumulative rewards tree with one leaf per ``(account, token)``."""
 
@@ -124,23 +146,15 @@ class RewardTree:
 
     def proof(self, account: str, token: str) -> list[str]:
         """The sibling hashes from the leaf of ``(account, token)`` up to the root, as ``tree.getProof``."""
-        index = self._tree_index[self._value_index(account, token)]
-        nodes = self._nodes
-        proof = []
-        while index > 0:
-            proof.append(_hex(nodes[index + 1 if index % 2 else index - 1]))
-            index = (index - 1) // 2
-        return proof
+        return proof_at(self._nodes, self._tree_index[self._value_index(account, token)])
 
     @staticmethod
     def verify(*, root: str, account: str, token: str, cumulative_amount: int, proof: Sequence[str]) -> bool:
         """Whether ``proof`` proves the leaf against ``root`` (as ``StandardMerkleTree.verify`` does)."""
         if not 0 <= cumulative_amount <= _MAX_UINT256:
             return False
-        node = _leaf_hash(_address_bytes(account), _address_bytes(token), cumulative_amount)
-        for sibling in proof:
-            node = _node_hash(node, bytes.fromhex(sibling.removeprefix("0x")))
-        return _hex(node) == root.lower()
+        leaf = _leaf_hash(_address_bytes(account), _address_bytes(token), cumulative_amount)
+        return verify_proof(root=root, leaf=leaf, proof=proof)
 
     def dump(self) -> dict[str, Any]:
         """The ``standard-v1`` dump that ``StandardMerkleTree.load`` reads (amounts as decimal strings)."""

@@ -1,7 +1,9 @@
-// Reference answers from @openzeppelin/merkle-tree for the Python rewards tree (backend/domain/merkle.py).
+// Reference answers from @openzeppelin/merkle-tree for the Python trees (backend/domain/merkle.py, the rewards
+// tree, and backend/domain/contributions_tree.py).
 //
-// stdin:  {"trees": [[[account, token, amount], ...], ...], "proofs": true, "dump": false, "dumps": [dump, ...]}
-//         amounts are decimal strings; "proofs" (default true) asks for every leaf's proof, "dump" for
+// stdin:  {"trees": [[[account, token, amount], ...], ...], "proofs": true, "dump": false, "dumps": [dump, ...],
+//          "encoding": [...]}
+//         amounts are decimal strings; "encoding" (default the rewards leaf) is the leaf's ABI types; "proofs" (default true) asks for every leaf's proof, "dump" for
 //         each tree's tree.dump(); "dumps" are loaded with StandardMerkleTree.load.
 // stdout: {"trees": [{"root", "ms", "proofs"?: [[hex, ...] per value, in input order], "dump"?} | {"error"}],
 //          "loaded": [{"root"} | {"error"} per dump]}
@@ -27,11 +29,12 @@ for await (const chunk of process.stdin) chunks.push(chunk);
 const request = JSON.parse(Buffer.concat(chunks).toString("utf8"));
 const withProofs = request.proofs ?? true;
 const withDump = request.dump ?? false;
+const encoding = request.encoding ?? LEAF_ENCODING;
 
 const trees = (request.trees ?? []).map(values =>
     attempt(() => {
         const start = performance.now();
-        const tree = StandardMerkleTree.of(values, LEAF_ENCODING);
+        const tree = StandardMerkleTree.of(values, encoding);
         const ms = performance.now() - start;
         const result = {root: tree.root, ms};
         if (withProofs) result.proofs = values.map((_, index) => tree.getProof(index));

@@ -3,6 +3,7 @@
 from backend.models.assets import Asset, DatasetVersion, ModelDataset, ModelParent, ModelVersion
 from backend.models.chain import ChainEvent, IndexedBlock, IndexerCursor
 from backend.models.contributions import Contribution, ContributionStatus
+from backend.models.epochs import EpochClose
 from backend.models.governance import Proposal, Vote
 from backend.models.licences import Licence, TermsVersion
 from backend.models.oracle_tx import OracleNonce, OracleTx, OracleTxAttempt
@@ -15,6 +16,7 @@ __all__ = [
     "Contribution",
     "ContributionStatus",
     "DatasetVersion",
+    "EpochClose",
     "IndexedBlock",
     "IndexerCursor",
     "Licence",

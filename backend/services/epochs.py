@@ -1,0 +1,317 @@
+"""Epoch close: what the platform settles once an epoch is over, in order, each step once.
+
+1. Each dataset with accepted contributions gets a new version on chain when its contribution tree
+   changed: the root, and the manifest (the tree's leaves) stored on IPFS.
+2. Contributors' rewards: each dataset pool's revenue in the epoch (DatasetPoolCredited up to the epoch's
+   last confirmed block) shared pro rata to accepted weight, plus the epoch's PROV shared pro rata to the
+   weight accepted during the epoch; added to the previous cumulative tree, stored on IPFS, the pools'
+   funds pulled into the distributor, and the root submitted.
+3. Metered usage settled on chain: each licence's cumulative units, in batches sorted by model.
+
+Only blocks past the confirmation depth count, and only what the indexer has read. The epoch's row records
+its last block and every oracle transaction by step, so a rerun after a crash waits for a transaction it
+already sent instead of sending another, and skips what the chain already holds. An epoch closes once and
+after the previous one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.chain.client import ChainClient
+from backend.chain.sender import TransactionSender, TxResult
+from backend.domain.contributions_tree import LEAF_ENCODING, ContributionLeaf, ContributionTree
+from backend.domain.epochs import EpochClock
+from backend.domain.merkle import RewardTree
+from backend.domain.rewards import accumulate, pro_rata
+from backend.models.chain import IndexerCursor
+from backend.models.contributions import Contribution, ContributionStatus
+from backend.models.epochs import EpochClose
+from backend.models.licences import Licence
+from backend.models.rewards import PoolCredit, RewardTreeRecord
+from backend.models.usage import UsageAggregate
+from backend.storage import ContentStore
+
+CLOSING, CLOSED = "closing", "closed"
+
+
+class EpochNotReady(RuntimeError):
+    """The epoch cannot close yet; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class EpochSettings:
+    clock: EpochClock
+    confirmations: int
+    prov_per_epoch: int  # PROV (18 decimals) shared among the weight accepted during an epoch
+    settlement_batch: int = 100
+    tx_timeout: float = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class EpochOutcome:
+    epoch: int
+    end_block: int
+    datasets_committed: tuple[int, ...]
+    reward_root: str | None
+    licences_settled: int
+
+
+@dataclass
+class _Closing:
+    """One run of an epoch close: the collaborators and the record of what was sent."""
+
+    session_factory: Callable[[], Session]
+    client: ChainClient
+    sender: TransactionSender
+    store: ContentStore
+    settings: EpochSettings
+    epoch: int
+
+    def transact(self, step: str, contract: str, function: str, *args: object) -> TxResult:
+        """Sends the step's transaction unless an earlier run did, then waits for it to be final."""
+        with self.session_factory() as session:
+            record = session.get_one(EpochClose, self.epoch)
+            tx_id = record.transactions.get(step)
+            if tx_id is None:
+                target = self.client.contract(contract)  # type: ignore[arg-type]
+                tx_id = self.sender.send(
+                    to=target.address, data=target.encode_abi(function, args=list(args))
+                ).tx_id
+                record.transactions = {**record.transactions, step: tx_id}
+                session.commit()
+        return self.sender.wait(tx_id=tx_id, timeout=self.settings.tx_timeout)
+
+
+def close_epoch(
+    *,
+    session_factory: Callable[[], Session],
+    client: ChainClient,
+    sender: TransactionSender,
+    store: ContentStore,
+    settings: EpochSettings,
+    epoch: int,
+) -> EpochOutcome:
+    """Closes ``epoch`` or finishes closing it; EpochNotReady when it cannot close yet."""
+    run = _Closing(session_factory, client, sender, store, settings, epoch)
+    with session_factory() as session:
+        record = _begin(session, client, settings, epoch)
+        end_block, previous_end = record.end_block, _previous_end_block(session, client, epoch)
+        closed = record.status == CLOSED
+    cutoff = settings.clock.end_of(epoch)
+    committed = () if closed else _commit_dataset_versions(run, cutoff)
+    root = _publish_rewards(run, cutoff=cutoff, previous_end=previous_end, end_block=end_block, closed=closed)
+    settled = 0 if closed else _settle_usage(run)
+    if not closed:
+        with session_factory() as session:
+            record = session.get_one(EpochClose, epoch)
+            record.status, record.closed_at = CLOSED, datetime.now(UTC)
+            session.commit()
+    return EpochOutcome(epoch, end_block, committed, root, settled)
+
+
+def _begin(session: Session, client: ChainClient, settings: EpochSettings, epoch: int) -> EpochClose:
+    record = session.get(EpochClose, epoch)
+    if record is not None:
+        return record
+    if epoch < 1:
+        raise EpochNotReady(f"epochs start at 1, got {epoch}")
+    if epoch > 1:
+        previous = session.get(EpochClose, epoch - 1)
+        if previous is None or previous.status != CLOSED:
+            raise EpochNotReady(f"epoch {epoch - 1} is not closed yet; epochs close in order")
+    cutoff = settings.clock.end_of(epoch)
+    confirmed = client.w3.eth.block_number - settings.confirmations
+    if confirmed < 0 or client.w3.eth.get_block(confirmed)["timestamp"] < cutoff:
+        raise EpochNotReady(
+            f"epoch {epoch} ends at {cutoff}; no block {settings.confirmations} deep is past that time yet"
+        )
+    end_block = _last_block_before(
+        client, cutoff, low=_previous_end_block(session, client, epoch), high=confirmed
+    )
+    cursor = session.get(IndexerCursor, "main")
+    if cursor is None or cursor.block_number < end_block:
+        indexed = -1 if cursor is None else cursor.block_number
+        raise EpochNotReady(f"the indexer is at block {indexed}; epoch {epoch} needs block {end_block}")
+    record = EpochClose(
+        epoch=epoch, end_block=end_block, status=CLOSING, transactions={}, started_at=datetime.now(UTC)
+    )
+    session.add(record)
+    session.commit()
+    return record
+
+
+def _previous_end_block(session: Session, client: ChainClient, epoch: int) -> int:
+    previous = session.get(EpochClose, epoch - 1)
+    return previous.end_block if previous is not None else client.manifest.deployment_block - 1
+
+
+def _last_block_before(client: ChainClient, cutoff: int, *, low: int, high: int) -> int:
+    """The newest block in [low, high] whose timestamp is before ``cutoff`` (``low`` if none is)."""
+    while low < high:
+        middle = (low + high + 1) // 2
+        if client.w3.eth.get_block(middle)["timestamp"] < cutoff:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _accepted(session: Session, cutoff: int, dataset_id: int | None = None) -> list[Contribution]:
+    query = select(Contribution).where(
+        Contribution.status == ContributionStatus.ACCEPTED,
+        Contribution.reviewed_at < datetime.fromtimestamp(cutoff, UTC),
+    )
+    if dataset_id is not None:
+        query = query.where(Contribution.dataset_id == dataset_id)
+    return list(session.scalars(query.order_by(Contribution.id)))
+
+
+def _commit_dataset_versions(run: _Closing, cutoff: int) -> tuple[int, ...]:
+    with run.session_factory() as session:
+        by_dataset: dict[int, list[Contribution]] = defaultdict(list)
+        for contribution in _accepted(session, cutoff):
+            by_dataset[contribution.dataset_id].append(contribution)
+    committed = []
+    for dataset_id, contributions in sorted(by_dataset.items()):
+        leaves = [ContributionLeaf(c.contributor, c.cid, c.weight) for c in contributions]
+        tree = ContributionTree(leaves)
+        versions = run.client.dataset(dataset_id=dataset_id).versions
+        if versions and "0x" + versions[-1].contributions_root.hex() == tree.root:
+            continue
+        manifest = {
+            "dataset": dataset_id,
+            "epoch": run.epoch,
+            "root": tree.root,
+            "leafEncoding": list(LEAF_ENCODING),
+            "contributions": [
+                {"id": c.id, "contributor": c.contributor, "cid": c.cid, "weight": c.weight}
+                for c in contributions
+            ],
+        }
+        manifest_cid = run.store.put(data=json.dumps(manifest, sort_keys=True).encode())
+        run.transact(
+            f"dataset:{dataset_id}",
+            "AssetRegistry",
+            "commitDatasetVersion",
+            dataset_id,
+            tree.root,
+            str(manifest_cid),
+        )
+        committed.append(dataset_id)
+    return tuple(committed)
+
+
+def _reward_increments(
+    session: Session, settings: EpochSettings, epoch: int, *, cutoff: int, previous_end: int, end_block: int
+) -> tuple[dict[str, int], dict[str, int]]:
+    """This epoch's payment-token and PROV rewards per contributor."""
+    pools = session.execute(
+        select(PoolCredit.dataset_id, PoolCredit.amount).where(
+            PoolCredit.block_number > previous_end, PoolCredit.block_number <= end_block
+        )
+    )
+    revenue: dict[int, int] = defaultdict(int)
+    for dataset_id, amount in pools:
+        revenue[dataset_id] += amount
+    payments: dict[str, int] = {}
+    for dataset_id, pool in sorted(revenue.items()):
+        weights: dict[str, int] = defaultdict(int)
+        for contribution in _accepted(session, cutoff, dataset_id):
+            weights[contribution.contributor] += contribution.weight
+        payments = accumulate(payments, pro_rata(pool=pool, weights=weights))
+    epoch_start = datetime.fromtimestamp(settings.clock.end_of(epoch - 1), UTC)
+    new_weight: dict[str, int] = defaultdict(int)
+    for contribution in _accepted(session, cutoff):
+        if contribution.reviewed_at is not None and contribution.reviewed_at >= epoch_start:
+            new_weight[contribution.contributor] += contribution.weight
+    return payments, pro_rata(pool=settings.prov_per_epoch, weights=new_weight)
+
+
+def _publish_rewards(
+    run: _Closing, *, cutoff: int, previous_end: int, end_block: int, closed: bool
+) -> str | None:
+    payment_token = run.client.manifest.payment_token.lower()
+    prov = run.client.contract("ProvenanceToken").address.lower()
+    with run.session_factory() as session:
+        record = session.get(RewardTreeRecord, run.epoch)
+        if record is None and not closed:
+            previous = session.scalars(
+                select(RewardTreeRecord)
+                .where(RewardTreeRecord.epoch < run.epoch)
+                .order_by(RewardTreeRecord.epoch.desc())
+            ).first()
+            cumulative: dict[str, dict[str, int]] = {payment_token: {}, prov: {}}
+            if previous is not None:
+                for value in previous.dump["values"]:
+                    account, token, amount = value["value"]
+                    cumulative[token.lower()][account.lower()] = int(amount)
+            payments, prov_rewards = _reward_increments(
+                session,
+                run.settings,
+                run.epoch,
+                cutoff=cutoff,
+                previous_end=previous_end,
+                end_block=end_block,
+            )
+            if not payments and not prov_rewards:
+                return None
+            cumulative[payment_token] = accumulate(
+                cumulative[payment_token], {a.lower(): v for a, v in payments.items()}
+            )
+            cumulative[prov] = accumulate(cumulative[prov], {a.lower(): v for a, v in prov_rewards.items()})
+            tree = RewardTree(
+                (account, token, amount)
+                for token, amounts in cumulative.items()
+                for account, amount in sorted(amounts.items())
+                if amount > 0
+            )
+            dump = tree.dump()
+            tree_cid = run.store.put(data=json.dumps(dump, sort_keys=True).encode())
+            record = RewardTreeRecord(epoch=run.epoch, root=tree.root, tree_cid=str(tree_cid), dump=dump)
+            session.add(record)
+            session.commit()
+        if record is None:
+            return None
+        root, tree_cid = record.root, record.tree_cid
+    if closed:
+        return root
+
+    distributor = run.client.contract("RewardDistributor")
+    if run.client.contract("RoyaltyRouter").functions.balanceOf(distributor.address).call() > 0:
+        run.transact("pull", "RewardDistributor", "pullRevenue")
+    _, pending_epoch, _, _ = distributor.functions.pendingRoot().call()
+    _, current_epoch, _ = distributor.functions.currentRoot().call()
+    if run.epoch not in (pending_epoch, current_epoch):
+        run.transact("root", "RewardDistributor", "submitRoot", run.epoch, root, tree_cid)
+    return root
+
+
+def _settle_usage(run: _Closing) -> int:
+    with run.session_factory() as session:
+        totals = session.execute(
+            select(UsageAggregate.licence_id, func.sum(UsageAggregate.units), Licence.model_id)
+            .join(Licence, Licence.id == UsageAggregate.licence_id)
+            .where(UsageAggregate.epoch <= run.epoch)
+            .group_by(UsageAggregate.licence_id, Licence.model_id)
+            .order_by(Licence.model_id, UsageAggregate.licence_id)
+        ).all()
+    batch = run.settings.settlement_batch
+    for index in range(0, len(totals), batch):
+        chunk = totals[index : index + batch]
+        run.transact(
+            f"settle:{index // batch}",
+            "LicenseManager",
+            "settleUsage",
+            run.epoch,
+            [licence_id for licence_id, _, _ in chunk],
+            [int(units) for _, units, _ in chunk],
+        )
+    return len(totals)

@@ -1,0 +1,239 @@
+"""Epoch close on a real anvil with the platform deployed, on SQLite and PostgreSQL: dataset versions,
+the rewards tree and root, pulled pool funds, settled usage, claims, and a crash in the middle."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.chain.client import ChainClient
+from backend.chain.sender import TransactionSender
+from backend.devchain import DevChain
+from backend.domain.contributions_tree import ContributionLeaf, ContributionTree
+from backend.domain.epochs import EpochClock
+from backend.domain.merkle import RewardTree
+from backend.models.epochs import EpochClose
+from backend.models.rewards import RewardTreeRecord
+from backend.services.contributions import review_contribution, submit_contribution
+from backend.services.epochs import EpochNotReady, EpochSettings, close_epoch
+from backend.services.indexer import indexer_for
+from backend.services.usage import ingest_batch, record_batch
+from backend.storage import Cid, LocalContentStore
+from tests.backend.chain_actions import USDC, Platform, make_terms
+
+GWEI = 10**9
+PROV = 10**18
+EPOCH_LENGTH = 3_600
+ROOT_DELAY = 60  # scripts/deploy.py's development default
+
+
+class FailingStore(LocalContentStore):
+    """The real local store, made to fail on its n-th put: a worker dying between two steps."""
+
+    def __init__(self, *, root: Path, fail_on_put: int) -> None:
+        super().__init__(root=root)
+        self.puts, self.fail_on_put = 0, fail_on_put
+
+    def put(self, *, data: bytes) -> Cid:
+        self.puts += 1
+        if self.puts == self.fail_on_put:
+            raise RuntimeError("worker lost")
+        return super().put(data=data)
+
+
+@pytest.fixture
+def world(
+    platform: Platform, isolated_chain: DevChain, session_factory: sessionmaker[Session], tmp_path: Path
+):
+    """A dataset with contributions of Alice (weight 3) and Bob (1), a model trained on it with one licence
+    sold (its pool earns 19.5 USDC) and 1,500 metered calls on that licence, all in epoch 1."""
+    curator, owner, user, alice, bob = (isolated_chain.addresses[i] for i in (3, 1, 4, 5, 6))
+    dataset = platform.register_dataset(curator)
+    model = platform.register_model(
+        owner, datasets=((dataset, 1, 10_000),), terms=make_terms(included_calls=1_000)
+    )
+    licence = platform.buy(user, model)
+    usdc, licenses = platform.client.contract("MockUSDC"), platform.client.contract("LicenseManager")
+    platform.transact(usdc.functions.faucet(user, 10 * USDC), user)
+    platform.transact(usdc.functions.approve(licenses.address, 10 * USDC), user)
+    platform.transact(licenses.functions.deposit(licence, 10 * USDC), user)
+
+    now = platform.client.w3.eth.get_block("latest")["timestamp"]
+    clock = EpochClock(genesis=now - 100, length=EPOCH_LENGTH)
+    store = LocalContentStore(root=tmp_path / "ipfs")
+    with session_factory() as session:
+        for contributor, data in ((alice, b"a\nb\nc\n"), (bob, b"d\n")):
+            contribution = submit_contribution(
+                session=session,
+                store=store,
+                dataset_id=dataset,
+                contributor=contributor,
+                filename="rows.txt",
+                media_type="text/plain",
+                stream=io.BytesIO(data),
+                max_bytes=1 << 20,
+            )
+            review_contribution(
+                session=session, store=store, contribution_id=contribution.id, max_bytes=1 << 20
+            )
+        batch = record_batch(session=session, events=[("call-1", licence, 1_500, now)], operator_key_id=None)
+        ingest_batch(session=session, batch_id=batch, clock=clock)
+    return {
+        "dataset": dataset,
+        "model": model,
+        "licence": licence,
+        "alice": alice,
+        "bob": bob,
+        "clock": clock,
+        "store": store,
+    }
+
+
+def _settings(clock: EpochClock) -> EpochSettings:
+    return EpochSettings(clock=clock, confirmations=2, prov_per_epoch=1_000 * PROV, tx_timeout=60)
+
+
+def _sender(client: ChainClient, engine: Engine, chain: DevChain) -> TransactionSender:
+    return TransactionSender(
+        client=client,
+        engine=engine,
+        private_key=chain.oracle_key,
+        priority_fee=1 * GWEI,
+        max_fee_cap=100 * GWEI,
+        replace_after=3_600,
+        confirmations=1,
+        poll_interval=0.05,
+    )
+
+
+def _end_epoch(
+    chain: DevChain, clock: EpochClock, client: ChainClient, factory: sessionmaker[Session]
+) -> None:
+    """Moves chain time past epoch 1, buries the blocks under the confirmation depth and indexes."""
+    chain.rpc("evm_setNextBlockTimestamp", clock.end_of(1) + 1)
+    chain.rpc("anvil_mine", hex(3))
+    with factory() as session:
+        indexer_for(web3=client.w3, manifest=client.manifest).sync(session=session)
+
+
+def _close(client, engine, chain, factory, store, clock) -> Any:
+    return close_epoch(
+        session_factory=factory,
+        client=client,
+        sender=_sender(client, engine, chain),
+        store=store,
+        settings=_settings(clock),
+        epoch=1,
+    )
+
+
+def _claim(client: ChainClient, chain: DevChain, tree: RewardTree, account: str, token: str) -> int:
+    distributor = client.contract("RewardDistributor")
+    token_contract = client.w3.eth.contract(
+        address=client.w3.to_checksum_address(token), abi=client.contract("MockUSDC").abi
+    )
+    before = token_contract.functions.balanceOf(account).call()
+    amount = tree.cumulative_amount(account.lower(), token)
+    tx = distributor.functions.claim(
+        account, token_contract.address, amount, tree.proof(account.lower(), token)
+    )
+    receipt = client.w3.eth.wait_for_transaction_receipt(tx.transact({"from": chain.addresses[0]}))
+    assert receipt["status"] == 1
+    return token_contract.functions.balanceOf(account).call() - before
+
+
+def test_closeEpoch_beforeEpochEnds_notReady(client, isolated_chain, engine, session_factory, world) -> None:
+    with pytest.raises(EpochNotReady, match="no block 2 deep is past that time"):
+        _close(client, engine, isolated_chain, session_factory, world["store"], world["clock"])
+
+
+def test_closeEpoch_afterEpoch_commitsVersionPaysRewardsAndSettles(
+    client: ChainClient,
+    isolated_chain: DevChain,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    world,
+) -> None:
+    _end_epoch(isolated_chain, world["clock"], client, session_factory)
+    outcome = _close(client, engine, isolated_chain, session_factory, world["store"], world["clock"])
+
+    assert outcome.datasets_committed == (world["dataset"],)
+    with session_factory() as session:
+        record = session.get_one(RewardTreeRecord, 1)
+        tree = RewardTree.load(record.dump)
+    assert outcome.reward_root == tree.root
+
+    # The dataset's new version is the tree of its accepted contributions; its manifest on IPFS lists them,
+    # and an auditor rebuilds the on-chain root from it.
+    (_, version) = client.dataset(dataset_id=world["dataset"]).versions
+    manifest = json.loads(world["store"].get(cid=version.manifest_cid))
+    leaves = [ContributionLeaf(c["contributor"], c["cid"], c["weight"]) for c in manifest["contributions"]]
+    assert [(leaf.contributor, leaf.weight) for leaf in leaves] == [(world["alice"], 3), (world["bob"], 1)]
+    assert "0x" + version.contributions_root.hex() == ContributionTree(leaves).root
+
+    # Usage settled: 500 calls over the 1,000 included at 1,000 per call.
+    licence = client.licence(licence_id=world["licence"])
+    assert (licence.settled_calls, licence.last_settled_epoch, licence.credit) == (
+        1_500,
+        1,
+        10 * USDC - 500_000,
+    )
+
+    # The pool's 19.5 USDC, 3:1; 1,000 PROV, 3:1. Claims pay exactly that once the root is accepted.
+    usdc = client.manifest.payment_token.lower()
+    prov = client.contract("ProvenanceToken").address.lower()
+    assert tree.cumulative_amount(world["alice"].lower(), usdc) == 14_625_000
+    assert tree.cumulative_amount(world["bob"].lower(), usdc) == 4_875_000
+    assert tree.cumulative_amount(world["alice"].lower(), prov) == 750 * PROV
+    isolated_chain.rpc("evm_increaseTime", ROOT_DELAY + 1)
+    isolated_chain.rpc("evm_mine")
+    distributor = client.contract("RewardDistributor")
+    client.w3.eth.wait_for_transaction_receipt(
+        distributor.functions.acceptRoot().transact({"from": isolated_chain.addresses[0]})
+    )
+    assert _claim(client, isolated_chain, tree, world["alice"], usdc) == 14_625_000
+    assert _claim(client, isolated_chain, tree, world["bob"], usdc) == 4_875_000
+    assert _claim(client, isolated_chain, tree, world["alice"], prov) == 750 * PROV
+
+    # Closing again changes nothing and sends nothing.
+    nonce = client.w3.eth.get_transaction_count(isolated_chain.oracle)
+    again = _close(client, engine, isolated_chain, session_factory, world["store"], world["clock"])
+    assert again.reward_root == outcome.reward_root
+    assert client.w3.eth.get_transaction_count(isolated_chain.oracle) == nonce
+
+
+def test_closeEpoch_crashBetweenSteps_rerunFinishesWithoutRepeating(
+    client: ChainClient,
+    isolated_chain: DevChain,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    world,
+    tmp_path,
+) -> None:
+    _end_epoch(isolated_chain, world["clock"], client, session_factory)
+    failing = FailingStore(root=tmp_path / "ipfs", fail_on_put=2)  # dies storing the rewards tree
+    with pytest.raises(RuntimeError, match="worker lost"):
+        _close(client, engine, isolated_chain, session_factory, failing, world["clock"])
+    with session_factory() as session:
+        assert session.get_one(EpochClose, 1).status == "closing"
+
+    outcome = _close(client, engine, isolated_chain, session_factory, failing, world["clock"])
+
+    assert outcome.datasets_committed == ()  # committed by the first run, not again
+    assert len(client.dataset(dataset_id=world["dataset"]).versions) == 2
+    distributor = client.contract("RewardDistributor")
+    root, epoch, _, _ = distributor.functions.pendingRoot().call()
+    assert ("0x" + root.hex(), epoch) == (outcome.reward_root, 1)
+    # Solvent: the distributor holds at least every payment-token amount the tree grants.
+    with session_factory() as session:
+        tree = RewardTree.load(session.get_one(RewardTreeRecord, 1).dump)
+    usdc = client.manifest.payment_token.lower()
+    owed = sum(leaf.cumulative_amount for leaf in tree._leaves if leaf.token == usdc)
+    held = client.contract("MockUSDC").functions.balanceOf(distributor.address).call()
+    assert held >= owed == 19_500_000

@@ -1,17 +1,20 @@
 """SQLAlchemy models: every table of the backend and workers. Importing this package registers them all."""
 
 from backend.models.assets import Asset, DatasetVersion, ModelDataset, ModelParent, ModelVersion
+from backend.models.auth import AuthSession, SignInNonce
 from backend.models.chain import ChainEvent, IndexedBlock, IndexerCursor
 from backend.models.contributions import Contribution, ContributionStatus
 from backend.models.epochs import EpochClose
 from backend.models.governance import Proposal, Vote
 from backend.models.licences import Licence, TermsVersion
+from backend.models.operator_key import OperatorKey
 from backend.models.oracle_tx import OracleNonce, OracleTx, OracleTxAttempt
 from backend.models.rewards import PoolCredit, RewardClaim, RewardRoot, RewardTreeRecord
 from backend.models.usage import UsageAggregate, UsageBatch, UsageEvent
 
 __all__ = [
     "Asset",
+    "AuthSession",
     "ChainEvent",
     "Contribution",
     "ContributionStatus",
@@ -23,6 +26,7 @@ __all__ = [
     "ModelDataset",
     "ModelParent",
     "ModelVersion",
+    "OperatorKey",
     "OracleNonce",
     "OracleTx",
     "OracleTxAttempt",
@@ -31,6 +35,7 @@ __all__ = [
     "RewardClaim",
     "RewardRoot",
     "RewardTreeRecord",
+    "SignInNonce",
     "TermsVersion",
     "UsageAggregate",
     "UsageBatch",

@@ -1,0 +1,64 @@
+"""The HTTP API: ``create_app`` builds it from settings.
+
+Run it with ``uvicorn --factory backend.main:create_app`` (settings from the environment) after
+``alembic upgrade head``. The API lives under ``/v1`` (its description at ``/v1/openapi.json``, browsable at
+``/v1/docs``); ``/healthz`` and ``/metrics`` serve operations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from backend.api import auth, health, operator_keys
+from backend.api.problems import install_problem_handlers, install_problem_openapi
+from backend.core.db import create_db_engine, create_session_factory
+from backend.core.metrics import HttpMetrics, MetricsMiddleware
+from backend.core.rate_limit import InMemoryRateLimiter, RateLimiter, RedisRateLimiter
+from backend.core.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API for ``settings`` (default: ``get_settings()``, i.e. the environment)."""
+    settings = settings or get_settings()
+    engine = create_db_engine(settings.database_url)
+    rate_limiter: RateLimiter = (
+        RedisRateLimiter(settings.redis_url, prefix=settings.redis_key_prefix)
+        if settings.redis_url
+        else InMemoryRateLimiter()
+    )
+    metrics = HttpMetrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        rate_limiter.close()
+        engine.dispose()
+
+    app = FastAPI(
+        title="Provenant API",
+        version="0.1.0",
+        description="Licensing and provenance for AI models. Errors are RFC 9457 problem details.",
+        lifespan=lifespan,
+        openapi_url="/v1/openapi.json",
+        docs_url="/v1/docs",
+        swagger_ui_oauth2_redirect_url="/v1/docs/oauth2-redirect",
+        redoc_url=None,
+    )
+    app.state.sessions = create_session_factory(engine)
+    app.state.rate_limiter = rate_limiter
+    app.state.metrics = metrics
+    # Routes depend on get_settings (the environment); this app answers with its own settings instead.
+    app.dependency_overrides[get_settings] = lambda: settings
+
+    install_problem_handlers(app)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+
+    # Each router carries its whole prefix (/v1/...): the route's own path is then the template that
+    # metrics are labelled with (a prefix added when including a router is not part of it).
+    for router in (auth.router, operator_keys.router, health.router):
+        app.include_router(router)
+    install_problem_openapi(app)
+    return app

@@ -95,6 +95,31 @@ class Settings(BaseModel):
     max_upload_size: ByteSize = Field(
         ByteSize(100 * 1024**2), description="largest accepted upload (bytes, or e.g. `100MiB`)"
     )
+    epoch_genesis: int = Field(
+        1_767_225_600, ge=0, description="unix time when epoch 1 starts (default 2026-01-01T00:00:00Z)"
+    )
+    epoch_length: Duration = Field(timedelta(hours=1), description="length of an epoch (seconds or ISO 8601)")
+    confirmations: int = Field(
+        2, ge=0, description="blocks on top of a block before settlement counts it (and a receipt is final)"
+    )
+    prov_per_epoch: int = Field(
+        1_000 * 10**18, ge=0, description="PROV (18 decimals) shared among the weight accepted in an epoch"
+    )
+    oracle_private_key: SecretStr | None = Field(
+        None,
+        description="the oracle's hot-wallet key (settles usage, commits dataset versions, submits roots)",
+    )
+    oracle_priority_fee_gwei: float = Field(1.0, ge=0, description="priority fee of oracle transactions")
+    oracle_max_fee_gwei: float = Field(200.0, gt=0, description="cap on the oracle's max fee per gas")
+    oracle_replace_after: Duration = Field(
+        timedelta(minutes=2),
+        description="replace an unmined oracle transaction (fees +12.5%) after this long",
+    )
+    index_interval: float = Field(2.0, gt=0, description="seconds between chain indexer runs (beat)")
+    epoch_check_interval: float = Field(30.0, gt=0, description="seconds between checks for epochs to close")
+    task_visibility_timeout: int = Field(
+        300, gt=0, description="seconds before a task of a vanished worker is delivered again"
+    )
 
     @model_validator(mode="after")
     def _fill_defaults_and_check(self) -> Settings:
@@ -105,7 +130,7 @@ class Settings(BaseModel):
             self.broker_url = f"sqla+sqlite:///{self.data_dir / 'broker.db'}"
         if self.manifest_path is None:
             self.manifest_path = self.data_dir / "deployment.json"
-        for name in ("session_ttl", "nonce_ttl"):
+        for name in ("session_ttl", "nonce_ttl", "epoch_length", "oracle_replace_after"):
             if getattr(self, name) <= timedelta(0):
                 raise PydanticCustomError(
                     "positive_duration", f"{ENV_PREFIX}{name.upper()} must be a positive duration"

@@ -315,3 +315,33 @@ def _settle_usage(run: _Closing) -> int:
             [int(units) for _, units, _ in chunk],
         )
     return len(totals)
+
+
+def close_due_epochs(
+    *,
+    session_factory: Callable[[], Session],
+    client: ChainClient,
+    sender: TransactionSender,
+    store: ContentStore,
+    settings: EpochSettings,
+) -> list[int]:
+    """Closes, in order, every epoch that can close now (one left half-closed by a crash first)."""
+    with session_factory() as session:
+        last_closed = (
+            session.scalar(select(func.max(EpochClose.epoch)).where(EpochClose.status == CLOSED)) or 0
+        )
+    closed = []
+    for epoch in range(last_closed + 1, settings.clock.epoch_of(int(datetime.now(UTC).timestamp())) + 1):
+        try:
+            close_epoch(
+                session_factory=session_factory,
+                client=client,
+                sender=sender,
+                store=store,
+                settings=settings,
+                epoch=epoch,
+            )
+        except EpochNotReady:
+            break
+        closed.append(epoch)
+    return closed

@@ -1,7 +1,7 @@
 """Content storage: files as IPFS UnixFS DAGs with the CIDs kubo gives, locally or on a kubo node."""
 
 from backend.storage.cid import Cid
-from backend.storage.content_store import ContentStore, content_store_from_env
+from backend.storage.content_store import ContentStore, content_store
 from backend.storage.errors import (
     CidMismatchError,
     ContentNotFoundError,
@@ -26,5 +26,5 @@ __all__ = [
     "KuboContentStore",
     "LocalContentStore",
     "UnsupportedContentError",
-    "content_store_from_env",
+    "content_store",
 ]

@@ -1,13 +1,11 @@
 """The content-store interface the platform codes against, and the choice of implementation.
 
-Embedded default: ``LocalContentStore`` in ``<data dir>/ipfs`` (data dir ``PROVENANT_DATA_DIR``, default
-``.data``). With ``PROVENANT_IPFS_API`` set (a kubo RPC API URL such as ``http://127.0.0.1:5001``):
-``KuboContentStore``. Both give the CIDs ``ipfs add`` gives with its defaults.
+Embedded default: ``LocalContentStore`` in ``<data dir>/ipfs``. With the settings' ``ipfs_api`` (env
+``PROVENANT_IPFS_API``, a kubo RPC API URL such as ``http://127.0.0.1:5001``): ``KuboContentStore``. Both give the CIDs ``ipfs add`` gives with its defaults.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -16,8 +14,6 @@ from backend.storage.cid import Cid
 from backend.storage.kubo import KuboContentStore
 from backend.storage.local import LocalContentStore
 from backend.storage.unixfs import ReadableStream
-
-DEFAULT_DATA_DIR = Path(".data")
 
 
 class ContentStore(Protocol):
@@ -41,14 +37,8 @@ class ContentStore(Protocol):
     def export_car(self, *, cid: Cid | str, out: BinaryIO) -> None: ...
 
 
-def content_store_from_env() -> ContentStore:
-    api_url = _setting("PROVENANT_IPFS_API")
-    if api_url:
-        return KuboContentStore(api_url=api_url)
-    data_dir = Path(_setting("PROVENANT_DATA_DIR") or DEFAULT_DATA_DIR)
+def content_store(*, data_dir: Path, ipfs_api: str | None) -> ContentStore:
+    """A kubo node's store when ``ipfs_api`` is set, else the local block store in ``data_dir/ipfs``."""
+    if ipfs_api:
+        return KuboContentStore(api_url=ipfs_api)
     return LocalContentStore(root=data_dir / "ipfs")
-
-
-def _setting(name: str) -> str | None:
-    # The one read of the environment here, until the settings module (backend/core) takes it over.
-    return os.environ.get(name) or None

@@ -1,0 +1,1 @@
+"""Celery workers: thin tasks that take ids and call the backend's services (backend/services)."""

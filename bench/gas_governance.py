@@ -3,7 +3,9 @@
 Both governors get their own PROV, timelock and governed counter, the same parameters and the same vote
 distribution, and run the same proposal: propose, four votes, queue, execute. Each vote comes from a fresh
 voter, so every row pays the same cold storage on both sides. The late-quorum extension does its work on
-votes, so the votes are reported by where they fall against the quorum.
+votes, so the votes are reported by where they fall against the quorum. All four come before the final
+late-quorum window (the last LATE_QUORUM_EXTENSION blocks); docs/contracts.md gives the cost of votes
+inside it.
 """
 
 from __future__ import annotations

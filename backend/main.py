@@ -12,10 +12,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from backend.api import auth, health, operator_keys
+from backend.api import auth, health, operator_keys, usage
 from backend.api.problems import install_problem_handlers, install_problem_openapi
 from backend.core.db import create_db_engine, create_session_factory
 from backend.core.metrics import HttpMetrics, MetricsMiddleware
+from backend.core.queue import create_celery
 from backend.core.rate_limit import InMemoryRateLimiter, RateLimiter, RedisRateLimiter
 from backend.core.settings import Settings, get_settings
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = create_session_factory(engine)
     app.state.rate_limiter = rate_limiter
     app.state.metrics = metrics
+    app.state.queue = create_celery(settings)
     # Routes depend on get_settings (the environment); this app answers with its own settings instead.
     app.dependency_overrides[get_settings] = lambda: settings
 
@@ -58,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Each router carries its whole prefix (/v1/...): the route's own path is then the template that
     # metrics are labelled with (a prefix added when including a router is not part of it).
-    for router in (auth.router, operator_keys.router, health.router):
+    for router in (auth.router, operator_keys.router, usage.router, health.router):
         app.include_router(router)
     install_problem_openapi(app)
     return app

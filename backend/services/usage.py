@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from backend.domain.epochs import EpochClock
+from backend.models.licences import Licence
 from backend.models.usage import UsageAggregate, UsageBatch
 
 MAX_BATCH_EVENTS = 1_000
@@ -39,11 +40,56 @@ class IngestOutcome:
     duplicates: int
 
 
-def record_batch(*, session: Session, events: Sequence[EventRow], operator_key_id: int | None) -> int:
-    """Stores a validated batch and returns its id; the caller enqueues its ingestion."""
-    if not 0 < len(events) <= MAX_BATCH_EVENTS:
-        raise ValueError(f"a batch holds 1 to {MAX_BATCH_EVENTS} events, got {len(events)}")
-    batch = UsageBatch(operator_key_id=operator_key_id, events=[list(event) for event in events])
+# Clocks of operators' gateways may run a little ahead of ours.
+MAX_CLOCK_SKEW = 300
+
+
+def screen_events(
+    *, session: Session, events: Sequence[EventRow], model_id: int, clock: EpochClock, now: int
+) -> tuple[list[EventRow], list[dict[str, str]]]:
+    """Splits events into those that count and those refused, each with the reason the operator sees:
+    a licence unknown, of another model, expired or suspended at the event, or a time out of range."""
+    licence_ids = {licence_id for _, licence_id, _, _ in events}
+    licences = {
+        licence.id: licence for licence in session.scalars(select(Licence).where(Licence.id.in_(licence_ids)))
+    }
+    accepted: list[EventRow] = []
+    rejected: list[dict[str, str]] = []
+    for event in events:
+        event_id, licence_id, _, timestamp = event
+        licence = licences.get(licence_id)
+        if licence is None:
+            reason = f"licence {licence_id} is unknown (not sold, or not indexed yet)"
+        elif licence.model_id != model_id:
+            reason = f"licence {licence_id} is for model {licence.model_id}, not this key's model {model_id}"
+        elif timestamp >= licence.expires_at:
+            reason = f"licence {licence_id} expired at {licence.expires_at}, before this event ({timestamp})"
+        elif licence.suspended:
+            reason = f"licence {licence_id} is suspended until its unpaid usage fees are paid"
+        elif timestamp < clock.genesis:
+            reason = f"timestamp {timestamp} is before the first epoch ({clock.genesis})"
+        elif timestamp > now + MAX_CLOCK_SKEW:
+            reason = f"timestamp {timestamp} is in the future (now {now})"
+        else:
+            accepted.append(event)
+            continue
+        rejected.append({"event_id": event_id, "reason": reason})
+    return accepted, rejected
+
+
+def record_batch(
+    *,
+    session: Session,
+    events: Sequence[EventRow],
+    operator_key_id: int | None,
+    rejected: Sequence[dict[str, str]] = (),
+) -> int:
+    """Stores a screened batch (and what was refused) and returns its id; the caller enqueues its ingestion."""
+    if not 0 < len(events) + len(rejected) <= MAX_BATCH_EVENTS:
+        raise ValueError(f"a batch holds 1 to {MAX_BATCH_EVENTS} events, got {len(events) + len(rejected)}")
+    batch = UsageBatch(
+        operator_key_id=operator_key_id, events=[list(event) for event in events], rejected=list(rejected)
+    )
     session.add(batch)
     session.commit()
     return batch.id

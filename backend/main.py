@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from backend.api import auth, health, operator_keys, usage
+from backend.api import auth, contributions, health, operator_keys, usage
 from backend.api.problems import install_problem_handlers, install_problem_openapi
 from backend.core.db import create_db_engine, create_session_factory
 from backend.core.metrics import HttpMetrics, MetricsMiddleware
@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Each router carries its whole prefix (/v1/...): the route's own path is then the template that
     # metrics are labelled with (a prefix added when including a router is not part of it).
-    for router in (auth.router, operator_keys.router, usage.router, health.router):
+    for router in (auth.router, operator_keys.router, usage.router, contributions.router, health.router):
         app.include_router(router)
     install_problem_openapi(app)
     return app

@@ -56,8 +56,12 @@ def start_chain(state_file: Path) -> subprocess.Popen:
             # Blocks keep coming when nobody transacts, so settlement's confirmation depth is reached.
             "--block-time",
             "1",
+            # Brownie deploys with a zero gas price on development networks.
+            "--block-base-fee-per-gas",
+            "0",
             "--silent",
         ],
+        start_new_session=True,  # stopped by this script after the services, so its state is saved last
     )
     for _ in range(100):
         try:
@@ -155,6 +159,7 @@ def start_services(env: dict[str, str]) -> list[subprocess.Popen]:
             str(DATA_DIR / "beat-schedule"),
         ],
     }
+    # Sessions of their own: Ctrl-C reaches only this script, which stops them, then the chain, in order.
     return [
         subprocess.Popen(
             command,
@@ -162,6 +167,7 @@ def start_services(env: dict[str, str]) -> list[subprocess.Popen]:
             env=env,
             stdout=(logs / f"{name}.log").open("ab"),
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         for name, command in commands.items()
     ]
@@ -191,6 +197,7 @@ def main() -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown short
         for service in services:
             service.terminate()
         for service in services:

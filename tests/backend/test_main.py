@@ -77,3 +77,10 @@ def test_openapi_problem_schema_is_rfc9457(spec: dict[str, Any]) -> None:
     }
     assert "FieldError" in schemas
     assert "HTTPValidationError" not in schemas
+
+
+def test_docs_redirectsToVersionedApiBrowser(api: httpx.Client) -> None:
+    response = api.get("/docs", follow_redirects=True)
+    assert response.status_code == 200
+    assert str(response.url).endswith("/v1/docs")
+    assert "swagger" in response.text.lower()

@@ -86,7 +86,8 @@ def setup(MockUSDC, accounts) -> Setup:
     distributor, prov = deploy_distributor(
         deployer, usdc=usdc, admin=admin, guardian=guardian, oracle=oracle, router=router
     )
-    return Setup(distributor, usdc, prov, admin, guardian, oracle, router, list(accounts[5:]))
+    # accounts[5:10] only: impersonated addresses that other modules add to `accounts` are no users.
+    return Setup(distributor, usdc, prov, admin, guardian, oracle, router, list(accounts[5:10]))
 
 
 @pytest.fixture(scope="module")

@@ -12,18 +12,31 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from backend.api import auth, health, operator_keys
+from backend.api import (
+    auth,
+    datasets,
+    health,
+    licences,
+    models,
+    operator_keys,
+    proposals,
+    provenance,
+    rewards,
+)
 from backend.api.problems import install_problem_handlers, install_problem_openapi
-from backend.core.db import create_db_engine, create_session_factory
 from backend.core.metrics import HttpMetrics, MetricsMiddleware
 from backend.core.rate_limit import InMemoryRateLimiter, RateLimiter, RedisRateLimiter
+from backend.core.resources import Resources
 from backend.core.settings import Settings, get_settings
+from backend.services.licences import LicenceValidityCache
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API for ``settings`` (default: ``get_settings()``, i.e. the environment)."""
     settings = settings or get_settings()
-    engine = create_db_engine(settings.database_url)
+    # The database, and the chain client and content store made on first use by the routes that read them.
+    resources = Resources(settings)
+    engine = resources.engine
     rate_limiter: RateLimiter = (
         RedisRateLimiter(settings.redis_url, prefix=settings.redis_key_prefix)
         if settings.redis_url
@@ -47,7 +60,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         swagger_ui_oauth2_redirect_url="/v1/docs/oauth2-redirect",
         redoc_url=None,
     )
-    app.state.sessions = create_session_factory(engine)
+    app.state.resources = resources
+    app.state.sessions = resources.session
+    app.state.licence_validity = LicenceValidityCache(session_factory=resources.session)
     app.state.rate_limiter = rate_limiter
     app.state.metrics = metrics
     # Routes depend on get_settings (the environment); this app answers with its own settings instead.
@@ -58,7 +73,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Each router carries its whole prefix (/v1/...): the route's own path is then the template that
     # metrics are labelled with (a prefix added when including a router is not part of it).
-    for router in (auth.router, operator_keys.router, health.router):
+    for router in (
+        auth.router,
+        operator_keys.router,
+        models.router,
+        datasets.router,
+        licences.router,
+        proposals.router,
+        rewards.router,
+        provenance.router,
+        health.router,
+    ):
         app.include_router(router)
     install_problem_openapi(app)
     return app

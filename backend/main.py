@@ -73,12 +73,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Each router carries its whole prefix (/v1/...): the route's own path is then the template that
     # metrics are labelled with (a prefix added when including a router is not part of it).
+    # Licences first: routes are matched in order, and gateways check validity on every call they serve.
     for router in (
+        licences.router,
         auth.router,
         operator_keys.router,
         models.router,
         datasets.router,
-        licences.router,
         proposals.router,
         rewards.router,
         provenance.router,

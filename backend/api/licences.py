@@ -1,17 +1,19 @@
 """``/v1/licences``: licences with their validity, credit and quota; and the validity check that gateways
 make before serving a call, alone or for up to 1,000 licences at once.
 
-The validity routes answer from an in-process cache (services/licences.py: entries at most 2 s old, expiry
-checked against the clock on every answer), so a gateway's steady stream of checks costs no database query.
+The validity routes answer from an in-process cache (services/licences.py: the licences asked about are
+reloaded in the background every 2 s; expiry is checked against the clock on every answer), so a gateway's
+steady stream of checks costs no database query on the request's path.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
@@ -23,6 +25,7 @@ from backend.services import licences as service
 router = APIRouter(prefix="/v1/licences", tags=["licences"], max_body_size=JSON_BODY_LIMIT)
 
 MAX_BATCH = 1_000
+_refreshing: set[asyncio.Task[None]] = set()
 
 
 class LicenceInfo(BaseModel):
@@ -130,18 +133,26 @@ def get_licence(licence_id: IdPath, session: SessionDep) -> LicenceInfo:
 
 @router.get(
     "/{licence_id}/validity",
+    response_model=LicenceValidity,
     responses=problem_responses(404),
-    summary="Whether a licence is valid now (for gateways: answered from memory, at most 2 s behind)",
+    summary="Whether a licence is valid now (for gateways: answered from memory, refreshed every 2 s)",
 )
-async def get_validity(licence_id: IdPath, request: Request) -> LicenceValidity:
+async def get_validity(licence_id: IdPath, request: Request) -> Response:
     cache: service.LicenceValidityCache = request.app.state.licence_validity
+    if cache.refresh_due():
+        task = asyncio.create_task(run_in_threadpool(cache.refresh))
+        _refreshing.add(task)  # the loop keeps only weak references to tasks
+        task.add_done_callback(_refreshing.discard)
     # A hit answers without leaving the event loop; a miss queries in the thread pool.
     hit, facts = cache.cached(licence_id)
     if not hit:
         facts = (await run_in_threadpool(cache.facts, (licence_id,)))[licence_id]
     if facts is None:
         raise ProblemError(404, f"There is no licence with id {licence_id}.", name="not-found")
-    return _validity(licence_id, facts, time.time())
+    # Serialized here: FastAPI would validate the model again before serializing it.
+    return Response(
+        _validity(licence_id, facts, time.time()).model_dump_json(), media_type="application/json"
+    )
 
 
 @router.post(
@@ -150,6 +161,8 @@ async def get_validity(licence_id: IdPath, request: Request) -> LicenceValidity:
 )
 def check_validity(body: ValidityRequest, request: Request) -> ValidityAnswers:
     cache: service.LicenceValidityCache = request.app.state.licence_validity
+    if cache.refresh_due():
+        cache.refresh()
     found = cache.facts(body.licence_ids)
     now = time.time()
     return ValidityAnswers(

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from backend.api.deps import ChainDep, SessionDep
 from backend.api.problems import ProblemError, problem_responses
 from backend.api.types import Amount, Limit, Offset, Page
-from backend.chain.client import ProposalState
+from backend.chain.client import NotFoundError, ProposalState
 from backend.models.governance import Proposal as ProposalRecord
 from backend.services import proposals as service
 
@@ -118,7 +118,10 @@ def get_proposal(proposal_id: ProposalIdPath, session: SessionDep, chain: ChainD
         raise ProblemError(404, f"There is no proposal with id {proposal_id}.", name="not-found")
     record, votes = found
     client = chain()
-    live = service.live_proposal(client=client, proposal_id=int(record.id))
+    try:
+        live = service.live_proposal(client=client, proposal_id=int(record.id))
+    except NotFoundError:  # indexed from blocks the chain has since dropped (a reorg not yet indexed)
+        raise ProblemError(404, f"There is no proposal with id {proposal_id}.", name="not-found") from None
     proposal = live.proposal
     return ProposalDetail(
         **{

@@ -39,7 +39,10 @@ Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="how many items
 Search = Annotated[
     str | None,
     Query(
-        min_length=1, max_length=128, description="text to find in the manifest CID or the owner's address"
+        min_length=1,
+        max_length=128,
+        pattern=r"^[^\x00]+$",  # PostgreSQL text cannot hold NUL
+        description="text to find in the manifest CID or the owner's address",
     ),
 ]
 

@@ -3,9 +3,9 @@ model and the metered usage not yet settled on chain.
 
 Validity follows ``LicenseManager.isValid``: a licence is valid while ``now < expires_at`` and its credit is
 not negative (settlement drives it below zero when the fees of metered calls exceed it). Gateways ask for it
-on every call they serve, so ``LicenceValidityCache`` answers from memory: what it keeps from the database
-(model, expiry, whether in credit) is at most ``ttl`` seconds old, and expiry is compared with the clock at
-each answer, so a licence stops being valid at its expiry second, cached or not.
+on every call they serve, so ``LicenceValidityCache`` answers from memory what it keeps from the database
+(model, expiry, whether in credit), refreshed every ``ttl`` seconds; expiry is compared with the clock at each
+answer, so a licence stops being valid at its expiry second, cached or not.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from backend.models.usage import UsageAggregate
 
 ValidityStatus = Literal["valid", "expired", "suspended"]
 
-VALIDITY_TTL = 2.0  # seconds a cached licence may lag behind the indexer
+VALIDITY_TTL = 2.0  # seconds between refreshes of the cached licences
 VALIDITY_CACHE_SIZE = 100_000
+_QUERY_CHUNK = 1_000  # ids per query
 
 
 def validity_status(*, expires_at: int, in_credit: bool, now: float) -> ValidityStatus:
@@ -130,9 +131,23 @@ class ValidityFacts:
     in_credit: bool
 
 
+@dataclass(slots=True)
+class _Entry:
+    loaded_at: float  # time.monotonic()
+    facts: ValidityFacts | None  # None: no such licence
+    asked: bool  # since the last refresh
+
+
 class LicenceValidityCache:
-    """Validity facts by licence id, each kept ``ttl`` seconds (unknown ids too: a gateway asking again and
-    again about a bad id costs nothing). Bounded: emptied when it reaches ``max_entries``."""
+    """Validity facts of the licences gateways ask about, in memory.
+
+    Once per ``ttl`` seconds, ``refresh`` reloads in one query the ids asked about since the previous
+    refresh and forgets the others; callers run it in the background, so the licences a gateway keeps
+    asking about are answered from memory, about ``ttl`` seconds fresh. An id seen for the first time, or
+    whose entry is ``2 * ttl`` old (refreshes lagging), is loaded before it is answered. Unknown ids are
+    kept too: asking about a bad id again and again costs nothing. Bounded: when ``max_entries`` ids were
+    asked about within one ``ttl``, it starts again from empty.
+    """
 
     def __init__(
         self,
@@ -144,14 +159,17 @@ class LicenceValidityCache:
         self._session_factory = session_factory
         self._ttl = ttl
         self._max_entries = max_entries
-        self._entries: dict[int, tuple[float, ValidityFacts | None]] = {}
+        self._entries: dict[int, _Entry] = {}
+        self._refreshed_at = time.monotonic()
+        self._refreshing = False
 
     def cached(self, licence_id: int) -> tuple[bool, ValidityFacts | None]:
         """``(hit, facts)`` from memory alone; ``facts`` is None for an unknown licence."""
         entry = self._entries.get(licence_id)
-        if entry is None or time.monotonic() - entry[0] >= self._ttl:
+        if entry is None or time.monotonic() - entry.loaded_at >= 2 * self._ttl:
             return False, None
-        return True, entry[1]
+        entry.asked = True
+        return True, entry.facts
 
     def facts(self, licence_ids: Iterable[int]) -> dict[int, ValidityFacts | None]:
         """The facts of each licence (None: unknown), from memory or else in one query."""
@@ -164,21 +182,42 @@ class LicenceValidityCache:
             else:
                 missing.append(licence_id)
         if missing:
-            loaded_at = time.monotonic()
-            with self._session_factory() as session:
+            loaded = self._load(missing)
+            if len(self._entries) + len(loaded) > self._max_entries:
+                self._entries.clear()
+            self._entries.update(loaded)
+            found.update((licence_id, entry.facts) for licence_id, entry in loaded.items())
+        return found
+
+    def refresh_due(self) -> bool:
+        """True at most once per ``ttl``, and then the caller must run ``refresh``."""
+        if self._refreshing or time.monotonic() - self._refreshed_at < self._ttl:
+            return False
+        self._refreshing = True
+        return True
+
+    def refresh(self) -> None:
+        """Reloads the entries asked about since the last refresh and drops the others."""
+        try:
+            asked = [licence_id for licence_id, entry in list(self._entries.items()) if entry.asked]
+            # Entries added meanwhile by facts() are lost with the old dict; they are loaded again if asked.
+            self._entries = self._load(asked, asked=False)
+        finally:
+            self._refreshed_at = time.monotonic()
+            self._refreshing = False
+
+    def _load(self, licence_ids: Sequence[int], *, asked: bool = True) -> dict[int, _Entry]:
+        loaded_at = time.monotonic()
+        entries = {licence_id: _Entry(loaded_at, None, asked) for licence_id in licence_ids}
+        with self._session_factory() as session:
+            for start in range(0, len(licence_ids), _QUERY_CHUNK):
                 rows = session.execute(
                     select(Licence.id, Licence.model_id, Licence.expires_at, Licence.credit).where(
-                        Licence.id.in_(missing)
+                        Licence.id.in_(licence_ids[start : start + _QUERY_CHUNK])
                     )
                 )
-                loaded = {
-                    licence_id: ValidityFacts(model_id=model_id, expires_at=expires_at, in_credit=credit >= 0)
-                    for licence_id, model_id, expires_at, credit in rows
-                }
-            if len(self._entries) + len(missing) > self._max_entries:
-                self._entries.clear()
-            for licence_id in missing:
-                facts = loaded.get(licence_id)
-                self._entries[licence_id] = (loaded_at, facts)
-                found[licence_id] = facts
-        return found
+                for licence_id, model_id, expires_at, credit in rows:
+                    entries[licence_id].facts = ValidityFacts(
+                        model_id=model_id, expires_at=expires_at, in_credit=credit >= 0
+                    )
+        return entries

@@ -124,6 +124,7 @@ def test_getModel_datasetId_404(chain_api: httpx.Client, world: World) -> None:
         ("/v1/models?limit=101", "query.limit"),
         ("/v1/models?offset=-1", "query.offset"),
         ("/v1/models?q=", "query.q"),
+        ("/v1/models?q=%00", "query.q"),
     ],
 )
 def test_models_malformedInput_422(api: httpx.Client, path: str, field: str) -> None:

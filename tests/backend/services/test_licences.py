@@ -1,10 +1,13 @@
-"""Licence validity and quota, as LicenseManager.isValid and settleUsage define them."""
+"""Licence validity and quota, as LicenseManager.isValid and settleUsage define them, and the validity cache
+of the gateways' checks."""
 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
-from backend.services.licences import Quota, quota, validity_status
+from backend.models.licences import Licence
+from backend.services.licences import LicenceValidityCache, Quota, ValidityFacts, quota, validity_status
 
 
 @pytest.mark.parametrize(
@@ -49,3 +52,40 @@ def test_quota_freeExtraCalls_noLimit() -> None:
     left = quota(included_calls=100, fee_per_call=0, credit=0, settled_calls=0, metered_calls=500).calls_left
 
     assert left is None
+
+
+def _licence(licence_id: int, credit: int) -> Licence:
+    return Licence(
+        id=licence_id,
+        model_id=1,
+        holder="0x" + "11" * 20,
+        terms_version=1,
+        expires_at=2_000_000_000,
+        credit=credit,
+        settled_calls=0,
+        last_settled_epoch=0,
+        suspended=credit < 0,
+    )
+
+
+def test_validityCache_refresh_reloadsAskedIdsAndDropsOthers(session_factory: sessionmaker[Session]) -> None:
+    with session_factory() as session:
+        session.add_all([_licence(1, 0), _licence(2, 0)])
+        session.commit()
+    cache = LicenceValidityCache(session_factory=session_factory, ttl=3_600)  # no entry ages in this test
+    assert cache.facts([1, 2, 99]) == {
+        1: ValidityFacts(model_id=1, expires_at=2_000_000_000, in_credit=True),
+        2: ValidityFacts(model_id=1, expires_at=2_000_000_000, in_credit=True),
+        99: None,
+    }
+    with session_factory() as session:
+        session.get_one(Licence, 1).credit = -5  # settlement put it in debt
+        session.commit()
+    assert cache.cached(1)[1].in_credit is True  # type: ignore[union-attr]  # until the next refresh
+
+    cache.refresh()
+
+    assert cache.cached(1) == (True, ValidityFacts(model_id=1, expires_at=2_000_000_000, in_credit=False))
+    cache.refresh()  # only licence 1 was asked about since the last refresh
+    assert cache.cached(2) == (False, None)
+    assert cache.cached(1)[0] is True

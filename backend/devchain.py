@@ -61,7 +61,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _dev_keys() -> tuple[str, ...]:
+def dev_keys() -> tuple[str, ...]:
     Account.enable_unaudited_hdwallet_features()
     return tuple(
         Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}").key.to_0x_hex()
@@ -157,7 +157,7 @@ def running_dev_chain(workdir: Path) -> Iterator[DevChain]:
     """Starts anvil, deploys the platform, and stops anvil on exit; ``workdir`` keeps the log and manifest."""
     anvil, port = _start_anvil(workdir / "anvil.log")
     try:
-        keys = _dev_keys()
+        keys = dev_keys()
         addresses = tuple(Account.from_key(key).address for key in keys)
         manifest = _deploy(port, workdir, addresses)
         yield DevChain(

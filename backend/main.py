@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from backend.api import (
     auth,
+    contributions,
     datasets,
     health,
     licences,
@@ -22,9 +23,11 @@ from backend.api import (
     proposals,
     provenance,
     rewards,
+    usage,
 )
 from backend.api.problems import install_problem_handlers, install_problem_openapi
 from backend.core.metrics import HttpMetrics, MetricsMiddleware
+from backend.core.queue import create_celery
 from backend.core.rate_limit import InMemoryRateLimiter, RateLimiter, RedisRateLimiter
 from backend.core.resources import Resources
 from backend.core.settings import Settings, get_settings
@@ -65,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.licence_validity = LicenceValidityCache(session_factory=resources.session)
     app.state.rate_limiter = rate_limiter
     app.state.metrics = metrics
+    app.state.queue = create_celery(settings)
     # Routes depend on get_settings (the environment); this app answers with its own settings instead.
     app.dependency_overrides[get_settings] = lambda: settings
 
@@ -78,6 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         licences.router,
         auth.router,
         operator_keys.router,
+        usage.router,
+        contributions.router,
         models.router,
         datasets.router,
         proposals.router,

@@ -1,45 +1,13 @@
-"""The Celery application and its beat schedule, configured from the backend's settings.
+"""The workers' Celery application (configured in backend/core/queue.py) with its tasks.
 
-Broker: Redis in production (PROVENANT_BROKER_URL); the embedded default is kombu's SQLAlchemy transport on
-a SQLite file in the data dir, so `make demo` needs no server. Every task acknowledges late and is requeued
-when its worker dies, so a task runs to completion at least once: the services make a rerun harmless.
-
-    celery -A workers.celery_app worker        # tasks
-    celery -A workers.celery_app beat          # the schedule (one beat per deployment)
+Run ``celery -A workers.celery_app worker`` for the tasks and one ``celery -A workers.celery_app beat`` per
+deployment for the schedule.
 """
 
 from __future__ import annotations
 
-from celery import Celery
-
-from backend.core.settings import Settings, get_settings
-
-
-def create_celery(settings: Settings) -> Celery:
-    app = Celery("provenant", broker=settings.broker_url, include=["workers.tasks"])
-    app.conf.update(
-        task_acks_late=True,
-        task_reject_on_worker_lost=True,
-        worker_prefetch_multiplier=1,
-        task_serializer="json",
-        accept_content=["json"],
-        task_ignore_result=True,
-        broker_connection_retry_on_startup=True,
-        # A message whose worker vanished (not only its child process) is redelivered after this long.
-        broker_transport_options={"visibility_timeout": settings.task_visibility_timeout},
-        beat_schedule={
-            "index-chain": {"task": "workers.tasks.index_chain", "schedule": settings.index_interval},
-            "close-due-epochs": {
-                "task": "workers.tasks.close_due_epochs",
-                "schedule": settings.epoch_check_interval,
-            },
-            "recover-oracle-transactions": {
-                "task": "workers.tasks.recover_oracle_transactions",
-                "schedule": 60.0,
-            },
-        },
-    )
-    return app
-
+from backend.core.queue import create_celery
+from backend.core.settings import get_settings
 
 app = create_celery(get_settings())
+app.conf.include = ["workers.tasks"]

@@ -211,6 +211,7 @@ _DESCRIPTIONS = {
     401: "Missing, unknown, expired or revoked credentials",
     404: "No such resource (or not yours)",
     413: "The request body is too large",
+    415: "The file's media type is not accepted",
     422: "Invalid request: `errors` names each bad field",
     429: "Too many requests: wait `Retry-After` seconds",
     500: "Unexpected server error (details are logged, not returned)",

@@ -17,6 +17,14 @@ class ContributionRejected(ValueError):
     """The contribution breaks a dataset rule; the message is the reason shown to its contributor."""
 
 
+class ContributionTooLarge(ContributionRejected):
+    """The file is above the size limit."""
+
+
+class UnsupportedMediaType(ContributionRejected):
+    """No dataset accepts files of this media type."""
+
+
 def _text(chunks: Iterable[bytes]) -> str:
     try:
         return b"".join(chunks).decode("utf-8")
@@ -99,9 +107,12 @@ def weigh(*, media_type: str, size: int, max_bytes: int, chunks: Iterable[bytes]
     if size == 0:
         raise ContributionRejected("the file is empty")
     if size > max_bytes:
-        raise ContributionRejected(f"the file has {size} bytes, the limit is {max_bytes}")
-    validator = VALIDATORS.get(media_type)
-    if validator is None:
+        raise ContributionTooLarge(f"the file has {size} bytes, the limit is {max_bytes}")
+    check_media_type(media_type)
+    return VALIDATORS[media_type](chunks)
+
+
+def check_media_type(media_type: str) -> None:
+    if media_type not in VALIDATORS:
         supported = ", ".join(SUPPORTED_MEDIA_TYPES)
-        raise ContributionRejected(f"unsupported media type {media_type!r} (supported: {supported})")
-    return validator(chunks)
+        raise UnsupportedMediaType(f"unsupported media type {media_type!r} (supported: {supported})")

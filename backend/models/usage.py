@@ -25,6 +25,8 @@ class UsageBatch(Base):
     processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     inserted: Mapped[int | None] = mapped_column(Integer)
     duplicates: Mapped[int | None] = mapped_column(Integer)
+    # Events refused at the API, with the reason: [{"event_id": ..., "reason": ...}, ...].
+    rejected: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
 
 
 class UsageEvent(Base):

@@ -9,7 +9,12 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.domain.contribution_rules import SUPPORTED_MEDIA_TYPES, ContributionRejected, weigh
+from backend.domain.contribution_rules import (
+    ContributionRejected,
+    ContributionTooLarge,
+    check_media_type,
+    weigh,
+)
 from backend.models.contributions import Contribution, ContributionStatus
 from backend.storage import ContentStore
 from backend.storage.unixfs import ReadableStream
@@ -31,7 +36,7 @@ class _CountingStream:
         count = self.stream.readinto(buffer)
         self.size += count or 0
         if self.size > self.limit:
-            raise ContributionRejected(f"the file has more than {self.limit} bytes, the limit")
+            raise ContributionTooLarge(f"the file has more than {self.limit} bytes, the limit")
         return count
 
 
@@ -48,9 +53,7 @@ def submit_contribution(
 ) -> Contribution:
     """Stores the file and records a pending contribution; ContributionRejected (nothing recorded) for an
     unsupported media type, an empty file or one above ``max_bytes``."""
-    if media_type not in SUPPORTED_MEDIA_TYPES:
-        supported = ", ".join(SUPPORTED_MEDIA_TYPES)
-        raise ContributionRejected(f"unsupported media type {media_type!r} (supported: {supported})")
+    check_media_type(media_type)
     counted = _CountingStream(stream, max_bytes)
     cid = store.put_stream(stream=counted)
     if counted.size == 0:

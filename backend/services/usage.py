@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from backend.domain.epochs import EpochClock
+from backend.models.licences import Licence
 from backend.models.usage import UsageAggregate, UsageBatch
 
 MAX_BATCH_EVENTS = 1_000
@@ -39,11 +39,62 @@ class IngestOutcome:
     duplicates: int
 
 
-def record_batch(*, session: Session, events: Sequence[EventRow], operator_key_id: int | None) -> int:
-    """Stores a validated batch and returns its id; the caller enqueues its ingestion."""
-    if not 0 < len(events) <= MAX_BATCH_EVENTS:
-        raise ValueError(f"a batch holds 1 to {MAX_BATCH_EVENTS} events, got {len(events)}")
-    batch = UsageBatch(operator_key_id=operator_key_id, events=[list(event) for event in events])
+# Clocks of operators' gateways may run a little ahead of ours.
+MAX_CLOCK_SKEW = 300
+
+
+def screen_events(
+    *, session: Session, events: Sequence[EventRow], model_id: int, clock: EpochClock, now: int
+) -> tuple[list[EventRow], list[dict[str, str]]]:
+    """Splits events into those that count and those refused, each with the reason the operator sees:
+    a licence unknown, of another model, expired or suspended at the event, or a time out of range."""
+    licence_ids = {licence_id for _, licence_id, _, _ in events}
+    # Plain rows, not ORM objects: this runs for every batch an operator reports.
+    licences = {
+        row.id: row
+        for row in session.execute(
+            select(Licence.id, Licence.model_id, Licence.expires_at, Licence.suspended).where(
+                Licence.id.in_(licence_ids)
+            )
+        )
+    }
+    accepted: list[EventRow] = []
+    rejected: list[dict[str, str]] = []
+    for event in events:
+        event_id, licence_id, _, timestamp = event
+        licence = licences.get(licence_id)
+        if licence is None:
+            reason = f"licence {licence_id} is unknown (not sold, or not indexed yet)"
+        elif licence.model_id != model_id:
+            reason = f"licence {licence_id} is for model {licence.model_id}, not this key's model {model_id}"
+        elif timestamp >= licence.expires_at:
+            reason = f"licence {licence_id} expired at {licence.expires_at}, before this event ({timestamp})"
+        elif licence.suspended:
+            reason = f"licence {licence_id} is suspended until its unpaid usage fees are paid"
+        elif timestamp < clock.genesis:
+            reason = f"timestamp {timestamp} is before the first epoch ({clock.genesis})"
+        elif timestamp > now + MAX_CLOCK_SKEW:
+            reason = f"timestamp {timestamp} is in the future (now {now})"
+        else:
+            accepted.append(event)
+            continue
+        rejected.append({"event_id": event_id, "reason": reason})
+    return accepted, rejected
+
+
+def record_batch(
+    *,
+    session: Session,
+    events: Sequence[EventRow],
+    operator_key_id: int | None,
+    rejected: Sequence[dict[str, str]] = (),
+) -> int:
+    """Stores a screened batch (and what was refused) and returns its id; the caller enqueues its ingestion."""
+    if not 0 < len(events) + len(rejected) <= MAX_BATCH_EVENTS:
+        raise ValueError(f"a batch holds 1 to {MAX_BATCH_EVENTS} events, got {len(events) + len(rejected)}")
+    batch = UsageBatch(
+        operator_key_id=operator_key_id, events=[list(event) for event in events], rejected=list(rejected)
+    )
     session.add(batch)
     session.commit()
     return batch.id
@@ -66,28 +117,31 @@ def ingest_batch(*, session: Session, batch_id: int, clock: EpochClock) -> Inges
     ]
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        new_rows = _load_postgresql(connection, batch_id, rows)
+        inserted = _load_postgresql(connection, batch_id, rows)
     else:
-        new_rows = _load_sqlite(connection, batch_id, rows)
-    _add_to_totals(connection, new_rows)
+        inserted = _load_sqlite(connection, batch_id, rows)
 
-    batch.inserted = len(new_rows)
-    batch.duplicates = len(rows) - len(new_rows)
+    batch.inserted = inserted
+    batch.duplicates = len(rows) - inserted
     batch.processed_at = datetime.now(UTC)
     session.commit()
     return IngestOutcome(batch_id, batch.inserted, batch.duplicates)
 
 
-# `WHERE true` resolves SQLite's parsing ambiguity between a join and an upsert clause.
-_INSERT_NEW_EVENTS = (
+_NEW_EVENTS = (
     "INSERT INTO usage_events (event_id, licence_id, units, occurred_at, epoch, batch_id) "
     "SELECT event_id, licence_id, units, occurred_at, epoch, {batch} FROM usage_staging WHERE true "
     "ON CONFLICT (event_id) DO NOTHING RETURNING licence_id, epoch, units"
 )
+_ADD_TO_TOTALS = (
+    "INSERT INTO usage_aggregates (licence_id, epoch, units) {rows} "
+    "ON CONFLICT (licence_id, epoch) DO UPDATE SET units = usage_aggregates.units + excluded.units"
+)
 
 
-def _load_postgresql(connection: Connection, batch_id: int, rows: list[tuple[Any, ...]]) -> list[tuple]:
-    """COPY into a session-local staging table, then insert what is not there yet."""
+def _load_postgresql(connection: Connection, batch_id: int, rows: list[tuple[Any, ...]]) -> int:
+    """COPY into a session-local staging table; then one statement inserts what is new and adds exactly
+    those rows to the totals. Returns how many events were new."""
     cursor = connection.connection.cursor()
     try:
         cursor.execute(
@@ -99,14 +153,22 @@ def _load_postgresql(connection: Connection, batch_id: int, rows: list[tuple[Any
         ) as copy:
             for row in rows:
                 copy.write_row(row)
-        cursor.execute(_INSERT_NEW_EVENTS.format(batch="%s"), (batch_id,))
-        return cursor.fetchall()
+        totals = "SELECT licence_id, epoch, sum(units) FROM new GROUP BY licence_id, epoch"
+        cursor.execute(
+            f"WITH new AS ({_NEW_EVENTS.format(batch='%s')}), "
+            f"totals AS ({_ADD_TO_TOTALS.format(rows=totals)} RETURNING 1) "
+            "SELECT count(*) FROM new",
+            (batch_id,),
+        )
+        (inserted,) = cursor.fetchone()
+        return int(inserted)
     finally:
         cursor.close()
 
 
-def _load_sqlite(connection: Connection, batch_id: int, rows: list[tuple[Any, ...]]) -> list[tuple]:
-    """SQLite has no COPY: one prepared multi-row insert into a temporary staging table does its job."""
+def _load_sqlite(connection: Connection, batch_id: int, rows: list[tuple[Any, ...]]) -> int:
+    """SQLite has neither COPY nor inserts in WITH: a temporary staging table, the new rows returned,
+    their totals added. (`WHERE true` resolves SQLite's ambiguity between a join and an upsert clause.)"""
     cursor = connection.connection.cursor()
     try:
         cursor.execute(
@@ -115,30 +177,18 @@ def _load_sqlite(connection: Connection, batch_id: int, rows: list[tuple[Any, ..
         )
         cursor.execute("DELETE FROM usage_staging")
         cursor.executemany("INSERT INTO usage_staging VALUES (?, ?, ?, ?, ?)", rows)
-        cursor.execute(_INSERT_NEW_EVENTS.format(batch="?"), (batch_id,))
-        return cursor.fetchall()
+        cursor.execute(_NEW_EVENTS.format(batch="?"), (batch_id,))
+        new_rows = cursor.fetchall()
+        totals: Counter[tuple[int, int]] = Counter()
+        for licence_id, epoch, units in new_rows:
+            totals[(licence_id, epoch)] += units
+        cursor.executemany(
+            _ADD_TO_TOTALS.format(rows="VALUES (?, ?, ?)"),
+            [(licence, epoch, units) for (licence, epoch), units in totals.items()],
+        )
+        return len(new_rows)
     finally:
         cursor.close()
-
-
-def _add_to_totals(connection: Connection, new_rows: list[tuple]) -> None:
-    totals: Counter[tuple[int, int]] = Counter()
-    for licence_id, epoch, units in new_rows:
-        totals[(licence_id, epoch)] += units
-    if not totals:
-        return
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(UsageAggregate)
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=[UsageAggregate.licence_id, UsageAggregate.epoch],
-            set_={"units": UsageAggregate.units + statement.excluded.units},
-        ),
-        [
-            {"licence_id": licence, "epoch": epoch, "units": units}
-            for (licence, epoch), units in totals.items()
-        ],
-    )
 
 
 def units_by_licence(*, session: Session, epoch: int) -> dict[int, int]:

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 import pytest
 from brownie import accounts as brownie_accounts
+from brownie import history, web3
+from hypothesis import Phase, settings
+from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
 from scripts.deploy import DeployConfig, deploy
 
@@ -76,6 +79,60 @@ def plain(value):
 def cid(n: int) -> str:
     """A syntactically plausible CIDv0 for test number `n`."""
     return f"Qm{n:044d}"
+
+
+def received(token, tx, recipient) -> int:
+    """What `tx` transferred of `token` to `recipient`, from its Transfer events."""
+    token, recipient = str(token), str(recipient)
+    return sum(
+        event["value"]
+        for event in tx.events
+        if event.address == token and event.name == "Transfer" and event["to"] == recipient
+    )
+
+
+def pick(collection, index: int):
+    """Item `index` (modulo the size) of a collection: how a state machine draws from one that grows."""
+    items = list(collection)
+    return items[index % len(items)]
+
+
+def anvil_rpc(method: str, *params):
+    """Calls the node's RPC directly: Brownie's chain.snapshot/revert/sleep/mine inspect the whole call stack
+    on every call, which takes ~0.3 s under Hypothesis."""
+    response = web3.provider.make_request(method, list(params))
+    if "error" in response:
+        raise RuntimeError(f"{method}: {response['error']}")
+    return response["result"]
+
+
+def run_on_chain(
+    machine: type[RuleBasedStateMachine], *, max_examples: int, stateful_step_count: int
+) -> None:
+    """Runs a Hypothesis state machine against the chain, every example from the state the test began in.
+
+    Hypothesis keeps its first ten valid examples short whatever `max_examples` says, so only the examples
+    beyond those run the full `stateful_step_count`. The target phase is skipped: it replays stored examples
+    to grow a Pareto front, minutes of chain time for nothing a stateful test asserts.
+    """
+    snapshot = anvil_rpc("evm_snapshot")
+
+    def fresh_machine() -> RuleBasedStateMachine:
+        nonlocal snapshot
+        anvil_rpc("evm_revert", snapshot)  # consumes the snapshot
+        snapshot = anvil_rpc("evm_snapshot")
+        history.clear()  # Brownie takes a sender's next nonce from its history: forget the reverted ones
+        return machine()
+
+    run_state_machine_as_test(
+        fresh_machine,
+        settings=settings(
+            max_examples=max_examples,
+            stateful_step_count=stateful_step_count,
+            deadline=None,
+            phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
+        ),
+    )
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Fixtures shared by the backend tests: a real anvil chain with every contract deployed by scripts/deploy.py,
+"""Fixtures shared by the backend and worker tests: a real anvil chain with every contract deployed by scripts/deploy.py,
 and real databases.
 
 ``dev_chain`` (session) starts anvil on a free port and deploys once; ``isolated_chain`` (per test) hands the
@@ -46,14 +46,14 @@ from tests.backend.chain_actions import Platform
 
 
 def pytest_collection_finish(session: pytest.Session) -> bool | None:
-    """Keeps Brownie's pytest plugin off the network when only backend tests run.
+    """Keeps Brownie's pytest plugin off the network when no contract test runs.
 
-    The plugin connects to Brownie's default development network (anvil on 8545, shared with other work on
-    this machine) after collection unless a collection-finish hook returns a result; backend tests bring
-    their own chain, and only the contract tests need Brownie connected.
+    The plugin connects to Brownie's default development network (it launches anvil on 8545) after collection
+    unless a collection-finish hook returns a result; the backend and worker tests bring their own chain, and
+    only the contract tests (tests/contracts) need Brownie connected.
     """
-    backend = PROJECT_ROOT / "tests" / "backend"
-    if session.items and all(backend in Path(item.path).parents for item in session.items):
+    contracts = PROJECT_ROOT / "tests" / "contracts"
+    if session.items and not any(contracts in Path(item.path).parents for item in session.items):
         return True
     return None
 

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 
 from backend.api import (
     auth,
@@ -92,5 +93,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health.router,
     ):
         app.include_router(router)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs_redirect() -> RedirectResponse:
+        """The API browser lives with the API, under /v1; /docs is where people look first."""
+        return RedirectResponse("/v1/docs")
+
     install_problem_openapi(app)
     return app

@@ -34,6 +34,7 @@ from backend.services.operator_keys import create_operator_key
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RESULTS = PROJECT_ROOT / "bench" / "results" / "ingestion.md"
+WORKER_LOG = PROJECT_ROOT / ".data" / "bench-ingestion-worker.log"
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BROKER = "redis://127.0.0.1:6379/8"
 UNIQUE_BATCHES, BATCH_SIZE, REPLAYED = 200, 1_000, 50
@@ -75,6 +76,7 @@ async def _post_all(base_url: str, key: str, bodies: list[bytes]) -> None:
 
 
 def main() -> None:
+    WORKER_LOG.parent.mkdir(exist_ok=True)
     name = f"provenant_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -152,7 +154,8 @@ def main() -> None:
                 ],
                 cwd=PROJECT_ROOT,
                 env=env,
-                stderr=subprocess.DEVNULL,
+                stdout=WORKER_LOG.open("wb"),
+                stderr=subprocess.STDOUT,
             )
         )
         base_url = f"http://127.0.0.1:{port}"
@@ -168,6 +171,8 @@ def main() -> None:
         asyncio.run(_post_all(base_url, key, bodies))
         accepted_s = time.perf_counter() - began
         while True:
+            if processes[1].poll() is not None:
+                raise RuntimeError(f"the Celery worker exited: see {WORKER_LOG}")
             with Session(engine) as session:
                 pending = session.scalar(
                     select(func.count()).select_from(UsageBatch).where(UsageBatch.processed_at.is_(None))

@@ -27,14 +27,14 @@ def resources() -> Resources:
     return Resources(get_settings())
 
 
-@app.task(autoretry_for=RETRIED, retry_backoff=True, max_retries=None)
+@app.task(autoretry_for=RETRIED, retry_backoff=True, retry_backoff_max=30, max_retries=None)
 def ingest_usage(batch_id: int) -> dict[str, int]:
     with resources().session() as session:
         outcome = usage.ingest_batch(session=session, batch_id=batch_id, clock=resources().clock)
     return {"inserted": outcome.inserted, "duplicates": outcome.duplicates}
 
 
-@app.task(autoretry_for=RETRIED, retry_backoff=True, max_retries=None)
+@app.task(autoretry_for=RETRIED, retry_backoff=True, retry_backoff_max=30, max_retries=None)
 def review_contribution(contribution_id: int) -> str:
     with resources().session() as session:
         contribution = contributions.review_contribution(
@@ -46,7 +46,7 @@ def review_contribution(contribution_id: int) -> str:
     return contribution.status.value
 
 
-@app.task(autoretry_for=RETRIED, retry_backoff=True, max_retries=5)
+@app.task(autoretry_for=RETRIED, retry_backoff=True, retry_backoff_max=30, max_retries=5)
 def index_chain() -> int:
     client = resources().client
     with resources().session() as session:
@@ -54,7 +54,7 @@ def index_chain() -> int:
     return outcome.block_number
 
 
-@app.task(autoretry_for=RETRIED, retry_backoff=True, max_retries=5)
+@app.task(autoretry_for=RETRIED, retry_backoff=True, retry_backoff_max=30, max_retries=5)
 def close_due_epochs() -> list[int]:
     """Closes, in order, every epoch that has ended and can close now."""
     return epochs.close_due_epochs(
@@ -66,6 +66,6 @@ def close_due_epochs() -> list[int]:
     )
 
 
-@app.task(autoretry_for=RETRIED, retry_backoff=True, max_retries=5)
+@app.task(autoretry_for=RETRIED, retry_backoff=True, retry_backoff_max=30, max_retries=5)
 def recover_oracle_transactions() -> int:
     return len(resources().sender.recover())

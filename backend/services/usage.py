@@ -111,9 +111,10 @@ def ingest_batch(*, session: Session, batch_id: int, clock: EpochClock) -> Inges
         session.rollback()
         return IngestOutcome(batch_id, batch.inserted or 0, batch.duplicates or 0)
 
+    # Each row keeps its position: of two events with one id in a batch, the first counts.
     rows = [
-        (str(event_id), int(licence_id), int(units), int(timestamp), clock.epoch_of(int(timestamp)))
-        for event_id, licence_id, units, timestamp in batch.events
+        (str(event_id), int(licence_id), int(units), int(timestamp), clock.epoch_of(int(timestamp)), position)
+        for position, (event_id, licence_id, units, timestamp) in enumerate(batch.events)
     ]
     connection = session.connection()
     if connection.dialect.name == "postgresql":
@@ -131,7 +132,7 @@ def ingest_batch(*, session: Session, batch_id: int, clock: EpochClock) -> Inges
 _NEW_EVENTS = (
     "INSERT INTO usage_events (event_id, licence_id, units, occurred_at, epoch, batch_id) "
     "SELECT event_id, licence_id, units, occurred_at, epoch, {batch} FROM usage_staging WHERE true "
-    "ON CONFLICT (event_id) DO NOTHING RETURNING licence_id, epoch, units"
+    "ORDER BY event_id, position ON CONFLICT (event_id) DO NOTHING RETURNING licence_id, epoch, units"
 )
 _ADD_TO_TOTALS = (
     "INSERT INTO usage_aggregates (licence_id, epoch, units) {rows} "
@@ -146,14 +147,16 @@ def _load_postgresql(connection: Connection, batch_id: int, rows: list[tuple[Any
     try:
         cursor.execute(
             "CREATE TEMP TABLE IF NOT EXISTS usage_staging (event_id text, licence_id bigint, units bigint, "
-            "occurred_at bigint, epoch integer) ON COMMIT DELETE ROWS"
+            "occurred_at bigint, epoch integer, position integer) ON COMMIT DELETE ROWS"
         )
         with cursor.copy(  # type: ignore[attr-defined]
-            "COPY usage_staging (event_id, licence_id, units, occurred_at, epoch) FROM STDIN"
+            "COPY usage_staging (event_id, licence_id, units, occurred_at, epoch, position) FROM STDIN"
         ) as copy:
             for row in rows:
                 copy.write_row(row)
-        totals = "SELECT licence_id, epoch, sum(units) FROM new GROUP BY licence_id, epoch"
+        # Rows are locked in one global order (events by id, totals by key), so concurrent batches that
+        # share events or totals wait for each other instead of deadlocking.
+        totals = "SELECT licence_id, epoch, sum(units) FROM new GROUP BY licence_id, epoch ORDER BY 1, 2"
         cursor.execute(
             f"WITH new AS ({_NEW_EVENTS.format(batch='%s')}), "
             f"totals AS ({_ADD_TO_TOTALS.format(rows=totals)} RETURNING 1) "
@@ -173,10 +176,10 @@ def _load_sqlite(connection: Connection, batch_id: int, rows: list[tuple[Any, ..
     try:
         cursor.execute(
             "CREATE TEMP TABLE IF NOT EXISTS usage_staging (event_id TEXT, licence_id INTEGER, units INTEGER, "
-            "occurred_at INTEGER, epoch INTEGER)"
+            "occurred_at INTEGER, epoch INTEGER, position INTEGER)"
         )
         cursor.execute("DELETE FROM usage_staging")
-        cursor.executemany("INSERT INTO usage_staging VALUES (?, ?, ?, ?, ?)", rows)
+        cursor.executemany("INSERT INTO usage_staging VALUES (?, ?, ?, ?, ?, ?)", rows)
         cursor.execute(_NEW_EVENTS.format(batch="?"), (batch_id,))
         new_rows = cursor.fetchall()
         totals: Counter[tuple[int, int]] = Counter()
@@ -184,7 +187,7 @@ def _load_sqlite(connection: Connection, batch_id: int, rows: list[tuple[Any, ..
             totals[(licence_id, epoch)] += units
         cursor.executemany(
             _ADD_TO_TOTALS.format(rows="VALUES (?, ?, ?)"),
-            [(licence, epoch, units) for (licence, epoch), units in totals.items()],
+            [(licence, epoch, units) for (licence, epoch), units in sorted(totals.items())],
         )
         return len(new_rows)
     finally:

@@ -47,7 +47,17 @@ def test_openapi_every_operation_declares_500_and_422_where_input_is_validated(s
 def test_openapi_authenticated_operations_declare_401_and_429(spec: dict[str, Any]) -> None:
     secured = [(path, method, op) for path, method, op in _operations(spec) if op.get("security")]
 
-    assert len(secured) == 6
+    assert {(method.upper(), path) for path, method, _ in secured} == {
+        ("GET", "/v1/auth/me"),
+        ("POST", "/v1/auth/logout"),
+        ("POST", "/v1/operator-keys"),
+        ("GET", "/v1/operator-keys"),
+        ("GET", "/v1/operator-keys/current"),
+        ("DELETE", "/v1/operator-keys/{key_id}"),
+        ("POST", "/v1/usage"),
+        ("GET", "/v1/usage/batches/{batch_id}"),
+        ("POST", "/v1/contributions"),
+    }
     for path, method, operation in secured:
         assert {"401", "429"} <= set(operation["responses"]), f"{method} {path}"
         assert "WWW-Authenticate" in operation["responses"]["401"]["headers"]
@@ -67,3 +77,10 @@ def test_openapi_problem_schema_is_rfc9457(spec: dict[str, Any]) -> None:
     }
     assert "FieldError" in schemas
     assert "HTTPValidationError" not in schemas
+
+
+def test_docs_redirectsToVersionedApiBrowser(api: httpx.Client) -> None:
+    response = api.get("/docs", follow_redirects=True)
+    assert response.status_code == 200
+    assert str(response.url).endswith("/v1/docs")
+    assert "swagger" in response.text.lower()

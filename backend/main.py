@@ -13,19 +13,34 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from backend.api import auth, contributions, health, operator_keys, usage
+from backend.api import (
+    auth,
+    contributions,
+    datasets,
+    health,
+    licences,
+    models,
+    operator_keys,
+    proposals,
+    provenance,
+    rewards,
+    usage,
+)
 from backend.api.problems import install_problem_handlers, install_problem_openapi
-from backend.core.db import create_db_engine, create_session_factory
 from backend.core.metrics import HttpMetrics, MetricsMiddleware
 from backend.core.queue import create_celery
 from backend.core.rate_limit import InMemoryRateLimiter, RateLimiter, RedisRateLimiter
+from backend.core.resources import Resources
 from backend.core.settings import Settings, get_settings
+from backend.services.licences import LicenceValidityCache
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API for ``settings`` (default: ``get_settings()``, i.e. the environment)."""
     settings = settings or get_settings()
-    engine = create_db_engine(settings.database_url)
+    # The database, and the chain client and content store made on first use by the routes that read them.
+    resources = Resources(settings)
+    engine = resources.engine
     rate_limiter: RateLimiter = (
         RedisRateLimiter(settings.redis_url, prefix=settings.redis_key_prefix)
         if settings.redis_url
@@ -49,7 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         swagger_ui_oauth2_redirect_url="/v1/docs/oauth2-redirect",
         redoc_url=None,
     )
-    app.state.sessions = create_session_factory(engine)
+    app.state.resources = resources
+    app.state.sessions = resources.session
+    app.state.licence_validity = LicenceValidityCache(session_factory=resources.session)
     app.state.rate_limiter = rate_limiter
     app.state.metrics = metrics
     app.state.queue = create_celery(settings)
@@ -61,7 +78,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Each router carries its whole prefix (/v1/...): the route's own path is then the template that
     # metrics are labelled with (a prefix added when including a router is not part of it).
-    for router in (auth.router, operator_keys.router, usage.router, contributions.router, health.router):
+    # Licences first: routes are matched in order, and gateways check validity on every call they serve.
+    for router in (
+        licences.router,
+        auth.router,
+        operator_keys.router,
+        usage.router,
+        contributions.router,
+        models.router,
+        datasets.router,
+        proposals.router,
+        rewards.router,
+        provenance.router,
+        health.router,
+    ):
         app.include_router(router)
 
     @app.get("/docs", include_in_schema=False)

@@ -8,19 +8,28 @@ proxy, run uvicorn with ``--forwarded-allow-ips`` set to the proxy so it takes t
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from requests.exceptions import RequestException
 from sqlalchemy.orm import Session
 
 from backend.api.problems import ProblemError
+from backend.chain.client import ChainClient, ChainUnavailable
+from backend.chain.manifest import ManifestError
 from backend.core.db import get_session
 from backend.core.rate_limit import RateLimit, RateLimiter
+from backend.core.resources import Resources
 from backend.core.settings import Settings, get_settings
 from backend.models import AuthSession, OperatorKey
 from backend.services import auth as auth_service
 from backend.services.operator_keys import authenticate_operator_key
+from backend.storage import ContentStore
+
+logger = logging.getLogger(__name__)
 
 # Routers taking JSON accept bodies up to this size (413 above). Limits are set per router only: an app-wide
 # limit (FastAPI(max_body_size=...)) would answer 413 from outside ProblemSafetyNetMiddleware, in plain text.
@@ -128,3 +137,35 @@ def operator_key(
 
 
 OperatorKeyDep = Annotated[OperatorKey, Depends(operator_key)]
+
+
+def chain_client(request: Request) -> Iterator[Callable[[], ChainClient]]:
+    """A function giving the app's chain client, connected on first use: a route validates its input and
+    answers what the database can (404) before it needs the node. A node that does not answer, then or
+    while the route reads, is a 503 problem (details in the log, not in the answer)."""
+    resources: Resources = request.app.state.resources
+    try:
+        yield lambda: resources.client
+    except (ChainUnavailable, RequestException) as error:
+        logger.warning("chain node unreachable: %s", error)
+        raise ProblemError(
+            503, "The blockchain node does not answer; try again later.", name="chain-unavailable"
+        ) from None
+    except ManifestError as error:
+        logger.error("deployment manifest unusable: %s", error)
+        raise ProblemError(
+            503, "The API is not connected to a deployment of the contracts.", name="chain-unavailable"
+        ) from None
+
+
+# Scope "function": errors raised in the route reach chain_client's handlers before the answer is sent.
+ChainDep = Annotated[Callable[[], ChainClient], Depends(chain_client, scope="function")]
+
+
+def content_store(request: Request) -> ContentStore:
+    """The app's content store (IPFS): kubo when configured, else the local block store."""
+    resources: Resources = request.app.state.resources
+    return resources.store
+
+
+ContentStoreDep = Annotated[ContentStore, Depends(content_store)]

@@ -1,0 +1,148 @@
+"""``/v1/licences``: licences with validity, credit and quota, and the gateways' validity checks."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from backend.chain.client import ChainClient
+from tests.backend.api.world import ClosedEpoch, World, meter, problem
+from tests.backend.chain_actions import USDC
+
+
+def test_listLicences_byHolder_validWithQuota(api: httpx.Client, client: ChainClient, world: World) -> None:
+    response = api.get("/v1/licences", params={"holder": world.user.lower()})
+
+    assert response.status_code == 200
+    page = response.json()
+    assert page["count"] == 1
+    (licence,) = page["data"]
+    on_chain = client.licence(licence_id=world.student_licence)
+    assert (licence["id"], licence["model_id"], licence["holder"]) == (
+        world.student_licence,
+        world.student,
+        world.user,
+    )
+    assert (licence["valid"], licence["status"]) == (True, "valid")
+    assert licence["expires_at"] == on_chain.expires_at.isoformat().replace("+00:00", "Z")
+    assert licence["terms"]["price"] == str(50 * USDC)
+    assert (licence["credit"], licence["included_calls"], licence["settled_calls"]) == ("0", 1_000, 0)
+    # No credit: only the included calls are left.
+    assert (licence["unsettled_calls"], licence["unsettled_fee"], licence["calls_left"]) == (0, "0", 1_000)
+
+
+def test_listLicences_byModel_itsLicences(api: httpx.Client, world: World) -> None:
+    page = api.get("/v1/licences", params={"model_id": world.teacher}).json()
+
+    assert [(licence["id"], licence["holder"]) for licence in page["data"]] == [
+        (world.teacher_licence, world.student_owner)
+    ]
+
+
+def test_getLicence_settledAndMeteredSince_creditAndCallsLeft(
+    api: httpx.Client, closed_epoch: ClosedEpoch
+) -> None:
+    # Epoch 1 settled 1,500 calls (500 beyond the 1,000 included, at 1,000 units each); 200 more since.
+    epoch_2 = closed_epoch.clock.end_of(1) + 10
+    meter(
+        closed_epoch.session_factory,
+        closed_epoch.clock,
+        licence=closed_epoch.licence,
+        calls=200,
+        at=epoch_2,
+        event_id="call-2",
+    )
+
+    response = api.get(f"/v1/licences/{closed_epoch.licence}")
+
+    assert response.status_code == 200
+    licence = response.json()
+    assert (licence["settled_calls"], licence["last_settled_epoch"], licence["credit"]) == (
+        1_500,
+        1,
+        str(10 * USDC - 500_000),
+    )
+    assert (licence["unsettled_calls"], licence["unsettled_fee"]) == (200, "200000")
+    assert licence["calls_left"] == (10 * USDC - 500_000 - 200_000) // 1_000
+    assert licence["valid"] is True
+
+
+def test_getValidity_knownLicence_validWithExpiry(
+    api: httpx.Client, client: ChainClient, world: World
+) -> None:
+    response = api.get(f"/v1/licences/{world.student_licence}/validity")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "licence_id": world.student_licence,
+        "valid": True,
+        "status": "valid",
+        "model_id": world.student,
+        "expires_at": int(client.licence(licence_id=world.student_licence).expires_at.timestamp()),
+    }
+
+
+@pytest.mark.parametrize("path", ["/v1/licences/999", "/v1/licences/999/validity"])
+def test_getLicence_unknownId_404(api: httpx.Client, world: World, path: str) -> None:
+    response = api.get(path)
+
+    assert response.status_code == 404
+    assert problem(response)["detail"] == "There is no licence with id 999."
+
+
+def test_checkValidity_batch_answersInOrderUnknownIncluded(api: httpx.Client, world: World) -> None:
+    ids = [world.student_licence, 999, world.teacher_licence, world.student_licence]
+
+    response = api.post("/v1/licences/validity", json={"licence_ids": ids})
+
+    assert response.status_code == 200
+    answers = response.json()["data"]
+    assert [(a["licence_id"], a["valid"], a["status"], a["model_id"]) for a in answers] == [
+        (world.student_licence, True, "valid", world.student),
+        (999, False, "unknown", None),
+        (world.teacher_licence, True, "valid", world.teacher),
+        (world.student_licence, True, "valid", world.student),
+    ]
+
+
+def test_checkValidity_thousandIds_answered(api: httpx.Client, world: World) -> None:
+    response = api.post("/v1/licences/validity", json={"licence_ids": list(range(1, 1_001))})
+
+    assert response.status_code == 200
+    valid = {answer["licence_id"] for answer in response.json()["data"] if answer["valid"]}
+    assert valid == {world.teacher_licence, world.student_licence}
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/v1/licences?holder=0x12", "query.holder"),
+        ("/v1/licences?holder=0x" + "aB" * 20, "query.holder"),  # mixed case with a wrong checksum
+        ("/v1/licences?model_id=0", "query.model_id"),
+        ("/v1/licences/0", "path.licence_id"),
+        ("/v1/licences/one/validity", "path.licence_id"),
+        (f"/v1/licences/{2**63}/validity", "path.licence_id"),
+    ],
+)
+def test_licences_malformedInput_422(api: httpx.Client, path: str, field: str) -> None:
+    response = api.get(path)
+
+    assert response.status_code == 422
+    assert [error["field"] for error in problem(response)["errors"]] == [field]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"licence_ids": []}, "body.licence_ids"),
+        ({"licence_ids": list(range(1, 1_002))}, "body.licence_ids"),
+        ({"licence_ids": [1, 0]}, "body.licence_ids.1"),
+        ({"licence_ids": ["one"]}, "body.licence_ids.0"),
+        ({}, "body.licence_ids"),
+    ],
+)
+def test_checkValidity_malformedBody_422(api: httpx.Client, body: dict[str, object], field: str) -> None:
+    response = api.post("/v1/licences/validity", json=body)
+
+    assert response.status_code == 422
+    assert [error["field"] for error in problem(response)["errors"]] == [field]

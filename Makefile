@@ -17,6 +17,7 @@ test: install
 lint: install
 	uv run ruff check .
 	uv run ruff format --check .
+	uv run mypy backend workers
 	npm run --silent format:check
 
 format: install

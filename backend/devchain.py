@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
-from typing import Any
+from typing import Any, cast
 
 from eth_account import Account
 from eth_typing import ChecksumAddress
@@ -184,4 +184,4 @@ def deploy_artifact(web3: Web3, name: str, *args: object) -> Contract:
     factory = web3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
     tx_hash = factory.constructor(*args).transact({"from": web3.eth.accounts[0]})
     receipt = web3.eth.wait_for_transaction_receipt(tx_hash)
-    return web3.eth.contract(address=receipt["contractAddress"], abi=artifact["abi"])
+    return cast(Contract, web3.eth.contract(address=receipt["contractAddress"], abi=artifact["abi"]))

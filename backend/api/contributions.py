@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from pydantic import BaseModel, Field
@@ -18,6 +18,7 @@ from backend.models.assets import Asset
 from backend.models.contributions import Contribution, ContributionStatus
 from backend.services import contributions as service
 from backend.storage import Cid, content_store
+from backend.storage.unixfs import ReadableStream
 
 MAX_ID = 2**63 - 1
 # Hard ceiling on an upload request; the settings' max_upload_size (at most this) is the limit users meet.
@@ -76,7 +77,7 @@ def contribute(
             contributor=address,
             filename=(file.filename or "upload")[:255],
             media_type=media_type,
-            stream=file.file,
+            stream=cast(ReadableStream, file.file),  # a SpooledTemporaryFile: it has readinto
             max_bytes=min(settings.max_upload_size, UPLOAD_BODY_CEILING),
         )
     except ContributionTooLarge as error:

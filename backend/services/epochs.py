@@ -274,8 +274,8 @@ def _publish_rewards(
                 if amount > 0
             )
             dump = tree.dump()
-            tree_cid = run.store.put(data=json.dumps(dump, sort_keys=True).encode())
-            record = RewardTreeRecord(epoch=run.epoch, root=tree.root, tree_cid=str(tree_cid), dump=dump)
+            stored = run.store.put(data=json.dumps(dump, sort_keys=True).encode())
+            record = RewardTreeRecord(epoch=run.epoch, root=tree.root, tree_cid=str(stored), dump=dump)
             session.add(record)
             session.commit()
         if record is None:

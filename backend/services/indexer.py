@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from eth_typing import ABIEvent
 from eth_utils import event_abi_to_log_topic, to_checksum_address
 from hexbytes import HexBytes
 from sqlalchemy import delete, select
@@ -78,7 +79,10 @@ class ChainIndexer:
             self._addresses.append(address)
             for item in contract.abi:
                 if item.get("type") == "event" and not item.get("anonymous"):
-                    self._events[(address, event_abi_to_log_topic(item))] = (contract.name, item)
+                    self._events[(address, event_abi_to_log_topic(cast(ABIEvent, item)))] = (
+                        contract.name,
+                        item,
+                    )
 
     def sync(self, *, session: Session, head: int | None = None) -> StepOutcome:
         """Steps until the cursor reaches ``head`` (default: the node's latest block)."""

@@ -163,7 +163,7 @@ def _load_postgresql(connection: Connection, batch_id: int, rows: list[tuple[Any
             "SELECT count(*) FROM new",
             (batch_id,),
         )
-        (inserted,) = cursor.fetchone()
+        (inserted,) = cursor.fetchone() or (0,)
         return int(inserted)
     finally:
         cursor.close()

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from backend.models.assets import Asset, DatasetVersion, ModelDataset, ModelParent, ModelVersion
 from backend.models.chain import ChainEvent
 from backend.models.licences import Licence, TermsVersion
+from backend.services.assets import get_model
 
 _REGISTRY_EVENTS = (
     "ModelRegistered",
@@ -91,36 +92,12 @@ def asset_provenance(*, session: Session, asset_id: int) -> Provenance | None:
     is_model = asset.kind == "model"
     model_versions: list[ModelVersion] = []
     parents: list[ModelParent] = []
-    uses: list[ModelDataset] = []
+    uses: list[tuple[ModelDataset, DatasetVersion | None]] = []
     if is_model:
-        model_versions = list(
-            session.scalars(
-                select(ModelVersion).where(ModelVersion.model_id == asset_id).order_by(ModelVersion.version)
-            )
-        )
-        parents = list(
-            session.scalars(
-                select(ModelParent).where(ModelParent.model_id == asset_id).order_by(ModelParent.parent_id)
-            )
-        )
-        uses = list(
-            session.scalars(
-                select(ModelDataset)
-                .where(ModelDataset.model_id == asset_id)
-                .order_by(ModelDataset.dataset_id)
-            )
-        )
-        dataset_versions = list(
-            session.scalars(
-                select(DatasetVersion)
-                .join(
-                    ModelDataset,
-                    (ModelDataset.dataset_id == DatasetVersion.dataset_id)
-                    & (ModelDataset.dataset_version == DatasetVersion.version),
-                )
-                .where(ModelDataset.model_id == asset_id)
-            )
-        )
+        record = get_model(session=session, model_id=asset_id)
+        assert record is not None  # the asset is a model
+        model_versions, parents, uses = record.versions, record.parents, record.datasets
+        dataset_versions = [version for _, version in uses if version is not None]
     else:
         dataset_versions = list(
             session.scalars(
@@ -145,11 +122,10 @@ def asset_provenance(*, session: Session, asset_id: int) -> Provenance | None:
         key = ("DatasetVersionCommitted", version.dataset_id, version.version)
         return _on_chain(version.block_number, events.get(key))
 
-    versions_by_key = {(version.dataset_id, version.version): version for version in dataset_versions}
-    training = []
-    for use in uses:
-        version = versions_by_key.get((use.dataset_id, use.dataset_version))
-        training.append(Training(use=use, version=version, committed=committed(version) if version else None))
+    training = [
+        Training(use=use, version=version, committed=committed(version) if version else None)
+        for use, version in uses
+    ]
     return Provenance(
         asset=asset,
         registration=_on_chain(asset.registered_block, registration),

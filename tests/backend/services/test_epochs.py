@@ -3,7 +3,6 @@ the rewards tree and root, pulled pool funds, settled usage, claims, and a crash
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -20,11 +19,11 @@ from backend.domain.epochs import EpochClock
 from backend.domain.merkle import RewardTree
 from backend.models.epochs import EpochClose
 from backend.models.rewards import RewardTreeRecord
-from backend.services.contributions import review_contribution, submit_contribution
 from backend.services.epochs import EpochNotReady, EpochSettings, close_epoch
 from backend.services.indexer import indexer_for
 from backend.services.usage import ingest_batch, record_batch
 from backend.storage import Cid, LocalContentStore
+from tests.backend.api.world import contribute
 from tests.backend.chain_actions import USDC, Platform, make_terms
 
 GWEI = 10**9
@@ -67,21 +66,9 @@ def world(
     now = platform.client.w3.eth.get_block("latest")["timestamp"]
     clock = EpochClock(genesis=now - 100, length=EPOCH_LENGTH)
     store = LocalContentStore(root=tmp_path / "ipfs")
+    for contributor, data in ((alice, b"a\nb\nc\n"), (bob, b"d\n")):
+        contribute(session_factory, store, dataset, contributor, data)
     with session_factory() as session:
-        for contributor, data in ((alice, b"a\nb\nc\n"), (bob, b"d\n")):
-            contribution = submit_contribution(
-                session=session,
-                store=store,
-                dataset_id=dataset,
-                contributor=contributor,
-                filename="rows.txt",
-                media_type="text/plain",
-                stream=io.BytesIO(data),
-                max_bytes=1 << 20,
-            )
-            review_contribution(
-                session=session, store=store, contribution_id=contribution.id, max_bytes=1 << 20
-            )
         batch = record_batch(session=session, events=[("call-1", licence, 1_500, now)], operator_key_id=None)
         ingest_batch(session=session, batch_id=batch, clock=clock)
     return {

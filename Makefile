@@ -19,6 +19,7 @@ lint: install
 	uv run ruff format --check .
 	uv run mypy backend workers
 	npm run --silent format:check
+	npm run --silent --prefix frontend typecheck
 
 format: install
 	uv run ruff check --fix .

@@ -73,23 +73,25 @@ def _start_anvil(log: Path) -> tuple[subprocess.Popen[bytes], int]:
     """Starts anvil on a free port; tries another port if one is taken between probing and binding."""
     for _ in range(3):
         port = free_port()
-        process = _launch_anvil(port, log)
+        process = launch_anvil(port, log)
         w3 = Web3(HTTPProvider(f"http://127.0.0.1:{port}"))
         deadline = time.monotonic() + 60
         while process.poll() is None and time.monotonic() < deadline:
             if w3.is_connected():
                 return process, port
             time.sleep(0.05)
-        _stop(process)
+        stop_anvil(process)
     raise RuntimeError(f"anvil did not start: {log.read_text()[-2000:]}")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
+def stop_anvil(process: subprocess.Popen[bytes], stop_signal: int = signal.SIGTERM) -> None:
+    """Stops anvil and its node wrapper (its process group); SIGINT makes anvil save its ``--state`` first."""
+    os.killpg(process.pid, stop_signal)
     process.wait(timeout=30)
 
 
-def _launch_anvil(port: int, log: Path) -> subprocess.Popen[bytes]:
+def launch_anvil(port: int, log: Path, *options: str) -> subprocess.Popen[bytes]:
+    """Starts anvil on ``port`` with the dev accounts (and extra command-line ``options``), logging to ``log``."""
     anvil = shutil.which(
         "anvil", path=f"{PROJECT_ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}"
     )
@@ -105,6 +107,7 @@ def _launch_anvil(port: int, log: Path) -> subprocess.Popen[bytes]:
                 *("--port", str(port), "--mnemonic", MNEMONIC, "--accounts", str(ACCOUNT_COUNT)),
                 # Brownie deploys with a zero gas price; tests that need a base fee set one.
                 *("--block-base-fee-per-gas", "0"),
+                *options,
             ],
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -112,12 +115,13 @@ def _launch_anvil(port: int, log: Path) -> subprocess.Popen[bytes]:
         )
 
 
-def _deploy(rpc_port: int, workdir: Path, addresses: tuple[ChecksumAddress, ...]) -> Path:
-    """Runs scripts/deploy.py through `brownie run`, as an operator would, and returns the manifest path."""
+def deploy_platform(rpc_port: int, workdir: Path, addresses: tuple[ChecksumAddress, ...]) -> Path:
+    """Runs scripts/deploy.py through `brownie run`, as an operator would, on the anvil at ``rpc_port``;
+    returns the manifest path (``workdir``/deployment.json)."""
     # Brownie keeps its network list in ~/.brownie, which other work on this machine edits: give the
     # deployment a home of its own whose only development network is this anvil.
     brownie_home = workdir / "home" / ".brownie"
-    brownie_home.mkdir(parents=True)
+    brownie_home.mkdir(parents=True, exist_ok=True)
     (brownie_home / "network-config.yaml").write_text(
         "development:\n"
         "- id: development\n"
@@ -159,12 +163,12 @@ def running_dev_chain(workdir: Path) -> Iterator[DevChain]:
     try:
         keys = dev_keys()
         addresses = tuple(Account.from_key(key).address for key in keys)
-        manifest = _deploy(port, workdir, addresses)
+        manifest = deploy_platform(port, workdir, addresses)
         yield DevChain(
             rpc_url=f"http://127.0.0.1:{port}", manifest_path=manifest, private_keys=keys, addresses=addresses
         )
     finally:
-        _stop(anvil)
+        stop_anvil(anvil)
 
 
 @contextmanager
@@ -175,7 +179,7 @@ def running_anvil() -> Iterator[Web3]:
         try:
             yield Web3(HTTPProvider(f"http://127.0.0.1:{port}", request_kwargs={"timeout": 60}))
         finally:
-            _stop(anvil)
+            stop_anvil(anvil)
 
 
 def deploy_artifact(web3: Web3, name: str, *args: object) -> Contract:

@@ -24,3 +24,25 @@ if ! command -v ipfs_cid >/dev/null 2>&1; then
     apt-get install -y -qq ipfs-cid >/dev/null \
         || { apt-get update -qq && apt-get install -y -qq ipfs-cid >/dev/null; }
 fi
+
+# Browser tests (tests/e2e) drive Debian's Chromium; nothing downloads a browser of its own.
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "bootstrap: installing chromium (apt)"
+    apt-get install -y -qq chromium >/dev/null \
+        || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+fi
+
+# The web app (frontend/dist, served by the API): rebuilt when its sources, the contracts' ABIs or the API
+# it is typed against have changed since the last build.
+web_app=frontend/dist/index.html
+if [ ! -f "$web_app" ] || [ -n "$(find frontend/src frontend/index.html frontend/package-lock.json \
+        frontend/vite.config.ts contracts backend/api -newer "$web_app" -not -path 'frontend/src/generated/*' \
+        -print -quit)" ]; then
+    echo "bootstrap: building the web app"
+    if [ ! -d frontend/node_modules ] || [ frontend/package-lock.json -nt frontend/node_modules/.package-lock.json ]; then
+        npm ci --prefix frontend --no-audit --no-fund --loglevel=error
+    fi
+    uv run brownie compile >/dev/null
+    uv run python -m scripts.frontend_codegen
+    npm run --silent --prefix frontend build >/dev/null
+fi

@@ -1,8 +1,10 @@
 """Deploys and wires every Provenant contract, then writes the deployment manifest.
 
-Run with Brownie on any network: ``brownie run scripts/deploy.py --network <id>``. The configuration comes
-from environment variables (see ``DeployConfig.from_env``); the manifest goes to
-``deployments/<chain id>.json`` (or ``PROVENANT_MANIFEST``).
+Run with Brownie on any network: ``brownie run scripts/deploy.py --network <id>`` (or ``provenant deploy``).
+The deployer is ``PROVENANT_DEPLOYER_KEY`` (a private key) if set, else the development network's first
+account or the Brownie account ``PROVENANT_DEPLOYER``. The configuration comes from environment variables
+(see ``DeployConfig.from_env``); the manifest goes to ``deployments/<chain id>.json`` (or
+``PROVENANT_MANIFEST``).
 
 The contracts reference each other through immutables, so their addresses are predicted from the
 deployer's nonce before the first deployment. Every admin role goes to the timelock in the constructors:
@@ -183,11 +185,12 @@ def write_manifest(deployed: dict, config: DeployConfig, path: Path | None = Non
 
 
 def main() -> None:
-    deployer = (
-        accounts[0]
-        if network.show_active() == "development"
-        else accounts.load(os.environ["PROVENANT_DEPLOYER"])
-    )
+    if "PROVENANT_DEPLOYER_KEY" in os.environ:  # `provenant deploy --key`
+        deployer = accounts.add(os.environ["PROVENANT_DEPLOYER_KEY"])
+    elif network.show_active() == "development":
+        deployer = accounts[0]
+    else:
+        deployer = accounts.load(os.environ["PROVENANT_DEPLOYER"])
     config = DeployConfig.from_env(deployer.address)
     deployed = deploy(deployer, config)
     path = write_manifest(deployed, config)

@@ -173,7 +173,9 @@ class ErrorDecoder:
             return DecodedError(name, (("undecodable", bytes(raw[4:])),))
         args = []
         for index, (item, value) in enumerate(zip(inputs, values, strict=True)):
-            enum = _ERROR_ENUMS.get(str(item.get("internalType", "")).rsplit(".", 1)[-1])
+            # "enum IAssetRegistry.AssetKind", or "enum EdgeType" for one declared at file level
+            enum_name = str(item.get("internalType", "")).removeprefix("enum ").rsplit(".", 1)[-1]
+            enum = _ERROR_ENUMS.get(enum_name)
             if enum is not None and value in enum._value2member_map_:
                 value = enum(value)
             elif item["type"] == "address":

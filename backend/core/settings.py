@@ -66,6 +66,9 @@ class Settings(BaseModel):
     redis_url: str | None = Field(None, description="Redis for shared rate limits; unset: in-process limits")
     redis_key_prefix: str = Field("provenant:", description="prefix of every key the backend writes to Redis")
     rpc_url: str = Field("http://127.0.0.1:8645", description="EVM JSON-RPC endpoint")
+    public_rpc_url: str | None = Field(
+        None, description="JSON-RPC endpoint the web app reads the chain from; unset: `rpc_url`"
+    )
     manifest_path: Path | None = Field(
         None,
         validation_alias=AliasChoices("manifest_path", "manifest"),

@@ -84,3 +84,14 @@ def test_docs_redirectsToVersionedApiBrowser(api: httpx.Client) -> None:
     assert response.status_code == 200
     assert str(response.url).endswith("/v1/docs")
     assert "swagger" in response.text.lower()
+
+
+def test_webApp_servedAtTheRootBesideTheApi(api: httpx.Client) -> None:
+    page = api.get("/")
+    unknown_api_path = api.get("/v1/no-such-resource")
+
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert '<div id="root"></div>' in page.text
+    assert unknown_api_path.status_code == 404
+    assert unknown_api_path.headers["content-type"] == "application/problem+json"

@@ -1,0 +1,3 @@
+export function Contribute() {
+  return <h1>Contribute</h1>;
+}

@@ -1,0 +1,3 @@
+export function Dao() {
+  return <h1>DAO</h1>;
+}

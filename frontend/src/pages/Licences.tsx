@@ -1,0 +1,3 @@
+export function Licences() {
+  return <h1>My licences</h1>;
+}

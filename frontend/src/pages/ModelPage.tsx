@@ -1,0 +1,3 @@
+export function ModelPage({ modelId }: { modelId: string }) {
+  return <h1>Model {modelId}</h1>;
+}

@@ -1,0 +1,3 @@
+export function Provenance({ assetId }: { assetId: string | undefined }) {
+  return <h1>Provenance {assetId}</h1>;
+}

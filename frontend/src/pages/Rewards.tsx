@@ -1,0 +1,3 @@
+export function Rewards() {
+  return <h1>Rewards</h1>;
+}

@@ -1,0 +1,342 @@
+"""The ``provenant`` CLI driven as a user would (typer's CliRunner) against the session's anvil chain with the
+deployed contracts and the real API: the model user's journey, a DAO journey, usage reports, contributions,
+and the one-line errors with their exit codes."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from eth_account import Account
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner, Result
+
+from backend.chain.client import ChainClient, Permission
+from backend.cli import app
+from backend.cli.app import EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_REVERTED, EXIT_UNREACHABLE
+from backend.devchain import DevChain
+from backend.services.indexer import indexer_for
+from tests.backend.chain_actions import ATTRIBUTION, DISTILLATION, USDC, Platform, make_terms
+
+OWNER, BUYER, CONTRIBUTOR = 1, 4, 6
+TIMELOCK_DELAY, VOTING_PERIOD = 60, 20  # scripts/deploy.py's development parameters
+
+
+@pytest.fixture
+def run(isolated_chain: DevChain) -> Callable[..., Result]:
+    """``run(*args, key=None)``: the CLI with the test chain's RPC URL and manifest in its environment."""
+    runner = CliRunner()
+
+    def invoke(*args: str, key: str | None = None, **env: str | None) -> Result:
+        environment: dict[str, str | None] = {
+            "PROVENANT_RPC_URL": isolated_chain.rpc_url,
+            "PROVENANT_MANIFEST": str(isolated_chain.manifest_path),
+            "PROVENANT_PRIVATE_KEY": key,
+            "PROVENANT_OPERATOR_KEY": None,
+            **env,
+        }
+        return runner.invoke(app, list(args), env=environment)
+
+    return invoke
+
+
+def _json(result: Result) -> Any:
+    assert result.exit_code == 0, result.stderr or result.output
+    return json.loads(result.stdout)
+
+
+def _error(result: Result, exit_code: int) -> str:
+    """The one error line of a failed command."""
+    assert result.exit_code == exit_code, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def index(client: ChainClient, app_engine: Engine) -> Callable[[], None]:
+    def sync() -> None:
+        with Session(app_engine) as session:
+            indexer_for(web3=client.w3, manifest=client.manifest).sync(session=session)
+
+    return sync
+
+
+@pytest.fixture
+def api_url(make_api: Callable[..., httpx.Client], isolated_chain: DevChain) -> str:
+    api = make_api(rpc_url=isolated_chain.rpc_url, manifest_path=isolated_chain.manifest_path)
+    return str(api.base_url).rstrip("/")
+
+
+def test_modelUserJourney_registerBuyShowTopUp(
+    run: Callable[..., Result],
+    isolated_chain: DevChain,
+    client: ChainClient,
+    api_url: str,
+    index: Callable[[], None],
+) -> None:
+    keys = isolated_chain.private_keys
+    registered = _json(
+        run(
+            *("model", "register", "--cid", "QmCliModel", "--weights-hash", "0x" + "ab" * 32),
+            *("--price", "12.5", "--included-calls", "100", "--permission", "COMMERCIAL"),
+            *("--permission", "ATTRIBUTION", "--json"),
+            key=keys[OWNER],
+        )
+    )
+    model_id = registered["model_id"]
+    terms = client.terms(model_id=model_id)
+    assert (terms.price, terms.included_calls) == (12_500_000, 100)
+    assert terms.permissions == Permission.COMMERCIAL | Permission.ATTRIBUTION
+
+    bought = _json(run("license", "buy", str(model_id), "--faucet", "--json", key=keys[BUYER]))
+    licence = client.licence(licence_id=bought["licence_id"])
+    assert (licence.holder, licence.model_id, licence.valid) == (
+        isolated_chain.addresses[BUYER],
+        model_id,
+        True,
+    )
+
+    index()
+    shown = _json(run("license", "show", str(bought["licence_id"]), "--api", api_url, "--json"))
+    assert (shown["model_id"], shown["status"], shown["included_calls"]) == (model_id, "valid", 100)
+    model = _json(run("model", "show", str(model_id), "--api", api_url, "--json"))
+    assert (model["owner"], model["terms"]["price"]) == (isolated_chain.addresses[OWNER], "12500000")
+
+    topped = _json(
+        run("license", "topup", str(bought["licence_id"]), "2.5", "--faucet", "--json", key=keys[BUYER])
+    )
+    assert topped["credit"] == "2.5"
+    assert client.licence(licence_id=bought["licence_id"]).credit == 2_500_000
+
+    human = run("license", "topup", str(bought["licence_id"]), "1", "--faucet", key=keys[BUYER])
+    assert human.exit_code == 0 and "credit now 3.5" in human.stdout
+
+
+def test_modelLineage_showsTheDistillEdgeUnderTheLicence(
+    run: Callable[..., Result],
+    platform: Platform,
+    isolated_chain: DevChain,
+    api_url: str,
+    index: Callable[[], None],
+) -> None:
+    owner, student_owner = isolated_chain.addresses[OWNER], isolated_chain.addresses[2]
+    teacher = platform.register_model(owner, terms=make_terms(permissions=DISTILLATION | ATTRIBUTION))
+    licence = platform.buy(student_owner, teacher)
+    # Registered through the CLI: the DISTILL parent edge is licence-gated on chain.
+    student = _json(
+        run(
+            *("model", "register", "--cid", "QmStudent", "--weights-hash", "0x" + "cd" * 32, "--price", "1"),
+            *("--parent", f"{teacher}:DISTILL:{licence}", "--json"),
+            key=isolated_chain.private_keys[2],
+        )
+    )["model_id"]
+    index()
+    graph = _json(run("model", "lineage", str(student), "--api", api_url, "--json"))
+    assert {(e["source"], e["target"], e["type"], e["licence_id"]) for e in graph["edges"]} == {
+        (teacher, student, "DISTILL", licence)
+    }
+    tree = run("model", "lineage", str(student), "--api", api_url)
+    assert f"model {teacher} —DISTILL→ model {student} under licence {licence}" in tree.stdout
+
+
+def test_daoJourney_delegateProposeVoteQueueExecute_changesTheTerms(
+    run: Callable[..., Result], platform: Platform, isolated_chain: DevChain, client: ChainClient
+) -> None:
+    deployer = isolated_chain.private_keys[0]  # holds the PROV genesis allocation
+    model_id = platform.register_model(isolated_chain.addresses[OWNER])
+    delegated = _json(run("dao", "delegate", "--json", key=deployer))
+    assert int(delegated["votes"]) == 100_000_000 * 10**18
+    isolated_chain.rpc("evm_mine")  # the proposal threshold is checked at the previous block
+
+    proposed = _json(
+        run(
+            *("dao", "propose", "--model", str(model_id), "--price", "250", "--description"),
+            *("Raise the price\n\nDemand is high.", "--json"),
+            key=deployer,
+        )
+    )
+    proposal = proposed["proposal_id"]
+    assert proposed["terms"]["price"] == "250"
+    isolated_chain.rpc("anvil_mine", hex(2))  # past the voting delay
+    voted = _json(run("dao", "vote", proposal, "for", "--reason", "fair", "--json", key=deployer))
+    assert int(voted["weight"]) == 100_000_000 * 10**18
+
+    early = run("dao", "queue", proposal, key=deployer)
+    assert "GovernorUnexpectedProposalState" in _error(early, EXIT_REVERTED)
+    isolated_chain.rpc("anvil_mine", hex(VOTING_PERIOD + 1))
+    _json(run("dao", "queue", proposal, "--json", key=deployer))
+    too_soon = run("dao", "execute", proposal, key=deployer)
+    assert "TimelockUnexpectedOperationState" in _error(too_soon, EXIT_REVERTED)
+    isolated_chain.rpc("evm_increaseTime", TIMELOCK_DELAY + 1)
+    isolated_chain.rpc("evm_mine")
+    _json(run("dao", "execute", proposal, "--json", key=deployer))
+    assert client.terms(model_id=model_id).price == 250 * USDC
+
+
+def test_usageReport_jsonAndCsv_acceptedAndRejectedPerEvent(
+    run: Callable[..., Result],
+    platform: Platform,
+    isolated_chain: DevChain,
+    make_api: Callable[..., httpx.Client],
+    sign_in: Callable[..., dict[str, str]],
+    index: Callable[[], None],
+    tmp_path: Path,
+) -> None:
+    api = make_api(rpc_url=isolated_chain.rpc_url, manifest_path=isolated_chain.manifest_path)
+    model_id = platform.register_model(isolated_chain.addresses[OWNER])
+    licence = platform.buy(isolated_chain.addresses[BUYER], model_id)
+    index()
+    owner = Account.from_key(isolated_chain.private_keys[OWNER])
+    key = api.post("/v1/operator-keys", json={"model_id": model_id}, headers=sign_in(api, owner)).json()[
+        "key"
+    ]
+    now = int(time.time())
+    events = tmp_path / "usage.json"
+    events.write_text(
+        json.dumps(
+            [
+                {"event_id": "call-1", "licence_id": licence, "units": 3, "timestamp": now},
+                {"event_id": "call-2", "licence_id": licence + 100, "units": 1, "timestamp": now},
+            ]
+        )
+    )
+    report = _json(
+        run("usage", "report", str(events), "--api", str(api.base_url), "--json", PROVENANT_OPERATOR_KEY=key)
+    )
+    assert report["accepted"] == 1
+    assert [rejected["event_id"] for rejected in report["rejected"]] == ["call-2"]
+
+    rows = tmp_path / "usage.csv"
+    rows.write_text(f"event_id,licence_id,units,timestamp\ncall-3,{licence},5,{now}\n")
+    human = run("usage", "report", str(rows), "--api", str(api.base_url), "--operator-key", key)
+    assert human.exit_code == 0 and "1 accepted" in human.stdout
+
+
+def test_contribute_signsInAndUploads_listedAsPending(
+    run: Callable[..., Result],
+    platform: Platform,
+    isolated_chain: DevChain,
+    api_url: str,
+    index: Callable[[], None],
+    tmp_path: Path,
+) -> None:
+    dataset = platform.register_dataset(isolated_chain.addresses[3])
+    index()
+    rows = tmp_path / "rows.csv"
+    rows.write_text("question,answer\nWhy?,Because.\n")
+    uploaded = _json(
+        run(
+            "contribute",
+            str(rows),
+            "--dataset",
+            str(dataset),
+            "--api",
+            api_url,
+            "--json",
+            key=isolated_chain.private_keys[CONTRIBUTOR],
+        )
+    )
+    assert (uploaded["dataset_id"], uploaded["contributor"]) == (
+        dataset,
+        isolated_chain.addresses[CONTRIBUTOR],
+    )
+    assert (uploaded["media_type"], uploaded["status"]) == ("text/csv", "pending")
+    listed = httpx.get(f"{api_url}/v1/contributions", params={"dataset_id": dataset}).json()
+    assert [c["id"] for c in listed] == [uploaded["id"]]
+
+
+# --- clear errors: one line on stderr and an exit code ------------------------------------------------------
+
+
+def test_missingKey_saysHowToSetIt(run: Callable[..., Result]) -> None:
+    assert "set PROVENANT_PRIVATE_KEY" in _error(run("license", "buy", "1"), EXIT_BAD_INPUT)
+    assert "set PROVENANT_PRIVATE_KEY" in _error(run("dao", "delegate"), EXIT_BAD_INPUT)
+
+
+def test_malformedKey_isRefusedWithoutBeingShown(run: Callable[..., Result]) -> None:
+    line = _error(run("dao", "delegate", key="0xnot-a-key-secret"), EXIT_BAD_INPUT)
+    assert "32-byte hex key" in line and "not-a-key-secret" not in line
+
+
+def test_wrongChainId_namesBothChains(
+    run: Callable[..., Result], isolated_chain: DevChain, tmp_path: Path
+) -> None:
+    manifest = json.loads(isolated_chain.manifest_path.read_text())
+    other = tmp_path / "mainnet.json"
+    other.write_text(json.dumps({**manifest, "chainId": 1}))
+    result = run("license", "buy", "1", key=isolated_chain.private_keys[BUYER], PROVENANT_MANIFEST=str(other))
+    line = _error(result, EXIT_UNREACHABLE)
+    assert f"is for chain 1 but the node at {isolated_chain.rpc_url} is on chain 31337" in line
+    assert "--manifest" in line
+
+
+def test_unreachableNodeAndApi_sayWhatToStart(run: Callable[..., Result], isolated_chain: DevChain) -> None:
+    from backend.devchain import free_port
+
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    node = run("dao", "delegate", key=isolated_chain.private_keys[0], PROVENANT_RPC_URL=nowhere)
+    assert "start the node" in _error(node, EXIT_UNREACHABLE)
+    api = run("model", "show", "1", "--api", nowhere)
+    assert "start the platform" in _error(api, EXIT_UNREACHABLE)
+
+
+def test_badFiles_areRefusedBeforeAnythingIsSent(
+    run: Callable[..., Result], isolated_chain: DevChain, tmp_path: Path
+) -> None:
+    broken = tmp_path / "usage.json"
+    broken.write_text("[{not json")
+    assert "is not JSON" in _error(
+        run("usage", "report", str(broken), "--operator-key", "pvk_x"), EXIT_BAD_INPUT
+    )
+    incomplete = tmp_path / "usage.csv"
+    incomplete.write_text("event_id,units\na,1\n")
+    assert "lacks licence_id, timestamp" in _error(
+        run("usage", "report", str(incomplete), "--operator-key", "pvk_x"), EXIT_BAD_INPUT
+    )
+    missing = tmp_path / "absent.txt"
+    key = isolated_chain.private_keys[CONTRIBUTOR]
+    assert "no such file" in _error(
+        run("contribute", str(missing), "--dataset", "1", key=key), EXIT_BAD_INPUT
+    )
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    assert "is empty" in _error(run("contribute", str(empty), "--dataset", "1", key=key), EXIT_BAD_INPUT)
+    bad_price = run(
+        "model", "register", "--cid", "Qm", "--weights-hash", "0x" + "ab" * 32, "--price", "ten", key=key
+    )
+    assert "--price must be a number" in _error(bad_price, EXIT_BAD_INPUT)
+
+
+def test_unknownModel_isRefused(run: Callable[..., Result], isolated_chain: DevChain, api_url: str) -> None:
+    assert "there is no model 999" in _error(run("model", "show", "999", "--api", api_url), EXIT_REFUSED)
+    buy = run("license", "buy", "999", "--faucet", key=isolated_chain.private_keys[BUYER])
+    assert "there is no model 999" in _error(buy, EXIT_REFUSED)
+
+
+def test_revertedTransactions_showTheDecodedErrorAndWhatToDo(
+    run: Callable[..., Result], platform: Platform, isolated_chain: DevChain
+) -> None:
+    teacher = platform.register_model(isolated_chain.addresses[OWNER])  # no DISTILLATION for anyone
+    unlicensed = run(
+        *("model", "register", "--cid", "QmS", "--weights-hash", "0x" + "ef" * 32, "--price", "1"),
+        *("--parent", f"{teacher}:DISTILL"),
+        key=isolated_chain.private_keys[2],
+    )
+    line = _error(unlicensed, EXIT_REVERTED)
+    assert f"AssetRegistryDerivationNotLicensed(parentId={teacher}, edgeType=DISTILL, licenceId=0)" in line
+    assert "buy a licence on the parent" in line
+
+    cheap = run(
+        "license", "buy", str(teacher), "--faucet", "--max-price", "1", key=isolated_chain.private_keys[BUYER]
+    )
+    assert "LicenseManagerPriceAboveMax(price=100000000, maxPrice=1000000)" in _error(cheap, EXIT_REVERTED)
+
+    poor = run("license", "buy", str(teacher), key=isolated_chain.private_keys[7])
+    assert "add --faucet" in _error(poor, EXIT_REFUSED)

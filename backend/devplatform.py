@@ -163,6 +163,8 @@ def _environment(
         "PROVENANT_ORACLE_PRIVATE_KEY": dev_keys()[ORACLE],
         "PROVENANT_EPOCH_GENESIS": genesis_file.read_text().strip(),
         "PROVENANT_EPOCH_LENGTH": str(epoch_length),
+        # What the distributor may mint in an epoch, so PROV claims never wait for its emission allowance.
+        "PROVENANT_PROV_PER_EPOCH": str(int(manifest["config"]["emission_rate"]) * epoch_length),
         "PROVENANT_CONFIRMATIONS": "2",
         "PROVENANT_EPOCH_CHECK_INTERVAL": str(max(1, min(10, epoch_length // 6))),
         # Empty means the embedded default (an inherited or .env value must not pick another database).

@@ -3,7 +3,9 @@
 One uvicorn worker takes batches of 1,000 events (POST /v1/usage with an operator key), a Celery worker on
 Redis bulk-loads them (COPY, insert-or-ignore on the event id, totals from new rows); the clock runs from the
 first request until the last batch is processed. A fifth of the batches are replays, so deduplication does
-real work. Writes bench/results/ingestion.md. Run with `uv run python -m bench.ingestion` (PostgreSQL and
+real work. Beside the rates it reports the CPU time each part used per batch over the same interval (from
+/proc: the API, the worker, the bench database's PostgreSQL backends, the load generator), which says where
+the two cores go whatever else the machine is running. Writes bench/results/ingestion.md. Run with `uv run python -m bench.ingestion` (PostgreSQL and
 Redis on this machine).
 """
 
@@ -19,11 +21,12 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 import httpx
 import redis
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.orm import Session
 
 from backend.core.db import upgrade_database
@@ -40,15 +43,61 @@ BROKER = "redis://127.0.0.1:6379/8"
 UNIQUE_BATCHES, BATCH_SIZE, REPLAYED = 200, 1_000, 50
 LICENCES, MODEL = 1_000, 1
 CONCURRENCY = 8
+WARM_UP = 2 * CONCURRENCY  # batches
 
 
-def _bodies(now: int) -> list[bytes]:
+def _cpu_seconds(pids: Iterable[int]) -> float:
+    """User plus system CPU time of these processes so far (those gone are left out)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _process_tree(root: int) -> list[int]:
+    """``root`` and its descendants (uvicorn and Celery run their work in child processes)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            pid, rest = stat.read_text().split(" (", 1)
+        except OSError:
+            continue
+        children.setdefault(int(rest.rsplit(")", 1)[1].split()[1]), []).append(int(pid))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo += children.get(pid, [])
+    return tree
+
+
+def _wait_until_processed(engine: Engine, worker: subprocess.Popen[bytes]) -> int:
+    """Waits until every batch reported is processed; returns how many events were new."""
+    while True:
+        if worker.poll() is not None:
+            raise RuntimeError(f"the Celery worker exited: see {WORKER_LOG}")
+        with Session(engine) as session:
+            pending = session.scalar(
+                select(func.count()).select_from(UsageBatch).where(UsageBatch.processed_at.is_(None))
+            )
+            inserted = session.scalar(select(func.sum(UsageBatch.inserted)))
+        if pending == 0:
+            return int(inserted or 0)
+        time.sleep(0.05)
+
+
+def _bodies(now: int, licence: int | None = None) -> list[bytes]:
+    """The batches to send; with ``licence``, every event names that licence instead of a random one."""
     rng = random.Random(1)
     batches = [
         [
             {
                 "event_id": f"b{b}-{i}",
-                "licence_id": rng.randrange(1, LICENCES + 1),
+                "licence_id": licence or rng.randrange(1, LICENCES + 1),
                 "units": rng.randrange(1, 10),
                 "timestamp": now - rng.randrange(3_000),
             }
@@ -166,22 +215,30 @@ def main() -> None:
             except httpx.HTTPError:
                 time.sleep(0.1)
         bodies = _bodies(now)
+        # Warm-up, off the clock: each process imports and connects on its first request or task. These
+        # batches name an unknown licence, so they are refused and count nowhere.
+        asyncio.run(_post_all(base_url, key, _bodies(now, licence=LICENCES + 1)[:WARM_UP]))
+        _wait_until_processed(engine, processes[1])
 
+        def backends() -> list[int]:
+            with admin.connect() as connection:
+                query = text("SELECT pid FROM pg_stat_activity WHERE datname = :name")
+                return list(connection.scalars(query, {"name": name}))
+
+        parts = {
+            "API": lambda: _process_tree(processes[0].pid),
+            "Celery worker": lambda: _process_tree(processes[1].pid),
+            "PostgreSQL": backends,
+            "load generator (this process)": lambda: [os.getpid()],
+        }
+        cpu_before = {part: _cpu_seconds(pids()) for part, pids in parts.items()}
         began = time.perf_counter()
         asyncio.run(_post_all(base_url, key, bodies))
         accepted_s = time.perf_counter() - began
-        while True:
-            if processes[1].poll() is not None:
-                raise RuntimeError(f"the Celery worker exited: see {WORKER_LOG}")
-            with Session(engine) as session:
-                pending = session.scalar(
-                    select(func.count()).select_from(UsageBatch).where(UsageBatch.processed_at.is_(None))
-                )
-                inserted = session.scalar(select(func.sum(UsageBatch.inserted)))
-            if pending == 0:
-                break
-            time.sleep(0.05)
+        inserted = _wait_until_processed(engine, processes[1])
         total_s = time.perf_counter() - began
+        cpu = {part: _cpu_seconds(pids()) - cpu_before[part] for part, pids in parts.items()}
+        load = os.getloadavg()[0]
         engine.dispose()
     finally:
         for process in processes:
@@ -198,13 +255,20 @@ def main() -> None:
         f"Produced by `uv run python -m bench.ingestion` on {datetime.date.today()}, {platform.machine()}, "
         f"{os.cpu_count()} cores shared by the API (1 uvicorn worker), the Celery worker (2 processes), "
         f"PostgreSQL, Redis and the load generator ({CONCURRENCY} concurrent HTTP clients). "
-        f"{len(bodies)} batches of {BATCH_SIZE:,} events, {REPLAYED} of them replays. "
+        f"{len(bodies)} batches of {BATCH_SIZE:,} events, {REPLAYED} of them replays, after {WARM_UP} warm-up "
+        "batches off the clock. "
         "Target: ≥ 50,000 events/s deduplicated into PostgreSQL.\n\n"
         "| measure | value |\n|---|---:|\n"
         f"| events sent | {events:,} |\n"
         f"| distinct events stored | {inserted:,} |\n"
         f"| API acceptance (all 202s received) | {events / accepted_s:,.0f} events/s |\n"
         f"| end to end, deduplicated in PostgreSQL | {events / total_s:,.0f} events/s ({total_s:.1f} s) |\n"
+        + "".join(
+            f"| CPU per batch: {part} | {seconds / len(bodies) * 1000:.1f} ms |\n"
+            for part, seconds in cpu.items()
+        )
+        + f"| CPU per batch: all four | {sum(cpu.values()) / len(bodies) * 1000:.1f} ms |\n"
+        f"| machine load average (1 min) at the end | {load:.1f} |\n"
     )
     print(RESULTS.read_text())
 

@@ -47,6 +47,9 @@ class EpochRewardsInfo(BaseModel):
     epoch: int
     root: str
     status: RootStatus = Field(description="the root's status at the reward distributor")
+    acceptable_at: int | None = Field(
+        description="unix time (chain time) from which anyone may accept the root; null when not submitted"
+    )
     amounts: list[TokenAmount]
 
 
@@ -64,6 +67,7 @@ def _epoch(point: service.EpochRewards) -> EpochRewardsInfo:
         epoch=point.epoch,
         root=point.root,
         status=point.status,
+        acceptable_at=point.acceptable_at,
         amounts=[
             TokenAmount(
                 token=Web3.to_checksum_address(token),

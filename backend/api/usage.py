@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
 
 from backend.api.deps import OperatorKeyDep, SessionDep, SettingsDep
 from backend.api.problems import ProblemError, problem_responses
@@ -23,20 +24,25 @@ MAX_ID = 2**63 - 1
 router = APIRouter(prefix="/v1/usage", tags=["usage"], max_body_size=USAGE_BODY_LIMIT)
 
 
-class UsageEventIn(BaseModel):
-    event_id: str = Field(
-        min_length=1,
-        max_length=64,
-        pattern=r"^[!-~]+$",
-        description="unique per event across all batches (printable ASCII, no spaces): replays are ignored",
-    )
-    licence_id: int = Field(ge=1, le=MAX_ID)
-    units: int = Field(ge=1, le=1_000_000_000, description="metered calls this event stands for")
-    timestamp: int = Field(ge=0, le=2**40, description="unix seconds when the calls happened")
+# TypedDicts, not models: a batch is 1,000 events, and validating into plain dicts costs a fraction of
+# building 1,000 model instances (and leaves far fewer objects for the garbage collector).
+class UsageEventIn(TypedDict):
+    event_id: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=64,
+            pattern=r"^[!-~]+$",
+            description="unique per event across all batches (printable ASCII, no spaces): replays are ignored",
+        ),
+    ]
+    licence_id: Annotated[int, Field(ge=1, le=MAX_ID)]
+    units: Annotated[int, Field(ge=1, le=1_000_000_000, description="metered calls this event stands for")]
+    timestamp: Annotated[int, Field(ge=0, le=2**40, description="unix seconds when the calls happened")]
 
 
-class UsageBatchIn(BaseModel):
-    events: list[UsageEventIn] = Field(min_length=1, max_length=service.MAX_BATCH_EVENTS)
+class UsageBatchIn(TypedDict):
+    events: Annotated[list[UsageEventIn], Field(min_length=1, max_length=service.MAX_BATCH_EVENTS)]
 
 
 class RejectedEvent(BaseModel):
@@ -75,7 +81,7 @@ def _clock(settings: SettingsDep) -> EpochClock:
 def report_usage(
     body: UsageBatchIn, key: OperatorKeyDep, session: SessionDep, settings: SettingsDep, request: Request
 ) -> UsageBatchReceipt:
-    events = [(e.event_id, e.licence_id, e.units, e.timestamp) for e in body.events]
+    events = [(e["event_id"], e["licence_id"], e["units"], e["timestamp"]) for e in body["events"]]
     accepted, rejected = service.screen_events(
         session=session, events=events, model_id=key.model_id, clock=_clock(settings), now=int(time.time())
     )

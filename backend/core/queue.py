@@ -25,16 +25,15 @@ def create_celery(settings: Settings) -> Celery:
         accept_content=["json"],
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
+        # A periodic task still queued when its next run is sent would only repeat it: it expires then, so
+        # a busy worker never builds a backlog of them in front of the tasks users wait for (reviews).
         beat_schedule={
-            "index-chain": {"task": "workers.tasks.index_chain", "schedule": settings.index_interval},
-            "close-due-epochs": {
-                "task": "workers.tasks.close_due_epochs",
-                "schedule": settings.epoch_check_interval,
-            },
-            "recover-oracle-transactions": {
-                "task": "workers.tasks.recover_oracle_transactions",
-                "schedule": 60.0,
-            },
+            name: {"task": task, "schedule": every, "options": {"expires": every}}
+            for name, task, every in (
+                ("index-chain", "workers.tasks.index_chain", settings.index_interval),
+                ("close-due-epochs", "workers.tasks.close_due_epochs", settings.epoch_check_interval),
+                ("recover-oracle-transactions", "workers.tasks.recover_oracle_transactions", 60.0),
+            )
         },
     )
     if settings.broker_url.startswith(("redis://", "rediss://")):

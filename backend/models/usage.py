@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, func
+from sqlalchemy import JSON, BigInteger, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.db import Base, UtcDateTime
@@ -39,7 +39,9 @@ class UsageEvent(Base):
     units: Mapped[int] = mapped_column(BigInteger)
     occurred_at: Mapped[int] = mapped_column(BigInteger)  # unix seconds
     epoch: Mapped[int] = mapped_column(Integer)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("usage_batches.id"))
+    # The batch that first delivered it: no foreign key, which would check that batch again for each event
+    # inserted (ingest_batch inserts only the id of the batch it holds locked; batches are never deleted).
+    batch_id: Mapped[int] = mapped_column(Integer)
 
 
 class UsageAggregate(Base):

@@ -48,6 +48,7 @@ class EpochRewards:
     epoch: int
     root: str
     status: str  # pending | accepted | revoked | unsubmitted
+    acceptable_at: int | None  # unix time from which the distributor may accept the root; None if unsubmitted
     amounts: dict[str, int]  # cumulative amount per token (lowercase) after this epoch
     earned: dict[str, int]  # what this epoch added, per token
 
@@ -88,8 +89,8 @@ def account_rewards(*, session: Session, account: str, history: int) -> AccountR
     records = session.scalars(
         select(RewardTreeRecord).order_by(RewardTreeRecord.epoch.desc()).limit(history + 1)
     ).all()[::-1]
-    statuses = {
-        root.epoch: root.status
+    roots = {
+        root.epoch: root
         for root in session.scalars(
             select(RewardRoot).where(RewardRoot.epoch.in_([record.epoch for record in records]))
         )
@@ -98,11 +99,13 @@ def account_rewards(*, session: Session, account: str, history: int) -> AccountR
     for record in records:
         amounts = {token: amount for token, (amount, _) in _leaves(record.dump, leaf_account).items()}
         before = points[-1].amounts if points else {}
+        submitted = roots.get(record.epoch)
         points.append(
             EpochRewards(
                 epoch=record.epoch,
                 root=record.root,
-                status=statuses.get(record.epoch, UNSUBMITTED),
+                status=submitted.status if submitted else UNSUBMITTED,
+                acceptable_at=submitted.acceptable_at if submitted else None,
                 amounts=amounts,
                 earned={token: amount - before.get(token, 0) for token, amount in amounts.items()},
             )

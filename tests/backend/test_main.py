@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -88,10 +89,14 @@ def test_docs_redirectsToVersionedApiBrowser(api: httpx.Client) -> None:
 
 def test_webApp_servedAtTheRootBesideTheApi(api: httpx.Client) -> None:
     page = api.get("/")
-    unknown_api_path = api.get("/v1/no-such-resource")
+    (script,) = re.findall(r'src="(/assets/[^"]+\.js)"', page.text)
+    code = api.get(script)
+    unknown_path = api.get("/v1/no-such-resource")
 
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert '<div id="root"></div>' in page.text
-    assert unknown_api_path.status_code == 404
-    assert unknown_api_path.headers["content-type"] == "application/problem+json"
+    assert code.status_code == 200
+    assert code.headers["content-type"].startswith("text/javascript")
+    assert unknown_path.status_code == 404
+    assert unknown_path.headers["content-type"] == "application/problem+json"

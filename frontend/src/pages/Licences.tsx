@@ -1,3 +1,268 @@
+// My licences (GET /v1/licences?holder=...): validity, expiry, calls left and usage credit of each licence the
+// connected account holds, and topping up a licence's credit (approve, then LicenseManager.deposit).
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { parseUnits, type Address } from "viem";
+import { useConfig, useReadContract } from "wagmi";
+import { readContract } from "wagmi/actions";
+
+import { api, type Schemas } from "../api";
+import { useContractAddress } from "../deployment";
+import { describeError } from "../errors";
+import { formatAmount, formatTime } from "../format";
+import { licenseManagerAbi, mockUSDCAbi } from "../generated/abis";
+import { href } from "../router";
+import { TxStatus, useTx } from "../tx";
+import { usePaymentToken, useWriter } from "../wallet";
+import { termsInWords, type Token } from "./ModelTerms";
+import "./Licences.css";
+
+type Licence = Schemas["LicenceInfo"];
+type TxStep = Parameters<ReturnType<typeof useTx>["sequence"]>[0][number];
+
+const REFRESH_MS = 5_000; // usage is metered and settled in the background: keep the quota current
+
 export function Licences() {
-  return <h1>My licences</h1>;
+  const { account } = useWriter();
+  const token = usePaymentToken();
+  const licences = useQuery({
+    queryKey: ["licences", account],
+    queryFn: () => api<Schemas["Page_LicenceInfo_"]>(`/v1/licences?holder=${account}&limit=100`),
+    enabled: account !== undefined,
+    refetchInterval: REFRESH_MS,
+  });
+  const balance = useReadContract({
+    address: token.address,
+    abi: mockUSDCAbi,
+    functionName: "balanceOf",
+    args: account ? [account] : undefined,
+    query: { enabled: account !== undefined },
+  });
+
+  return (
+    <>
+      <h1>My licences</h1>
+      {account === undefined ? (
+        <p>Connect your wallet to see the licences it holds.</p>
+      ) : (
+        <>
+          {balance.data !== undefined && (
+            <p className="muted">
+              Your wallet holds {formatAmount(balance.data, token.decimals, token.symbol)}.
+            </p>
+          )}
+          {licences.isPending && <p className="loading">Loading your licences…</p>}
+          {licences.isError && (
+            <p className="error" role="alert">
+              Your licences could not be loaded: {describeError(licences.error)}
+            </p>
+          )}
+          {licences.data?.data.length === 0 && (
+            <p data-testid="no-licences">
+              This account holds no licence yet. <a href={href("models")}>Find a model</a> to license.
+            </p>
+          )}
+          {licences.data?.data.map((licence) => (
+            <LicenceCard
+              key={licence.id}
+              licence={licence}
+              token={token}
+              balance={balance.data}
+              onChange={() => Promise.all([licences.refetch(), balance.refetch()])}
+            />
+          ))}
+          {licences.data && licences.data.count > licences.data.data.length && (
+            <p className="muted">
+              Showing {licences.data.data.length} of {licences.data.count} licences.
+            </p>
+          )}
+        </>
+      )}
+    </>
+  );
+}
+
+function Validity({ licence, token }: { licence: Licence; token: Token }) {
+  if (licence.status === "expired")
+    return (
+      <span className="licence-status expired" data-testid="licence-status">
+        Expired on {formatTime(licence.expires_at)}: buy a new licence on the model page to go on using it.
+      </span>
+    );
+  if (licence.status === "suspended") {
+    const debt = formatAmount(-BigInt(licence.credit), token.decimals, token.symbol);
+    return (
+      <span className="licence-status suspended" data-testid="licence-status">
+        Suspended: its usage fees exceed its credit by {debt}. Top up at least {debt} to reinstate it.
+      </span>
+    );
+  }
+  return (
+    <span className="licence-status valid" data-testid="licence-status">
+      Valid until {formatTime(licence.expires_at)}
+    </span>
+  );
+}
+
+function LicenceCard({
+  licence,
+  token,
+  balance,
+  onChange,
+}: {
+  licence: Licence;
+  token: Token & { address: Address };
+  balance: bigint | undefined;
+  onChange: () => Promise<unknown>;
+}) {
+  const used = licence.settled_calls + (licence.unsettled_calls ?? 0);
+  const includedLeft = licence.included_calls === null ? null : Math.max(0, licence.included_calls - used);
+  const unsettledFee = BigInt(licence.unsettled_fee ?? "0");
+  return (
+    <section className="card licence" data-testid={`licence-${licence.id}`}>
+      <h2>
+        Licence #{licence.id} on <a href={href("models", licence.model_id)}>Model #{licence.model_id}</a>
+      </h2>
+      <Validity licence={licence} token={token} />
+      <dl className="licence-facts">
+        <dt>Bought under</dt>
+        <dd>
+          {licence.terms ? (
+            <>
+              terms version {licence.terms.version}: {termsInWords(licence.terms, token)}
+            </>
+          ) : (
+            <span className="muted">its terms are not indexed yet</span>
+          )}
+        </dd>
+        <dt>Included calls left</dt>
+        <dd data-testid="included-calls-left">
+          {includedLeft === null
+            ? "—"
+            : `${includedLeft.toLocaleString("en-US")} of ${licence.included_calls?.toLocaleString("en-US")}`}
+        </dd>
+        <dt>Calls used</dt>
+        <dd data-testid="calls-used">
+          {used.toLocaleString("en-US")} ({licence.settled_calls.toLocaleString("en-US")} settled on chain)
+        </dd>
+        <dt>Usage credit</dt>
+        <dd data-testid="credit">
+          {formatAmount(licence.credit, token.decimals, token.symbol)}
+          {unsettledFee > 0n && (
+            <span className="muted">
+              {" "}
+              ({formatAmount(unsettledFee, token.decimals, token.symbol)} of it will pay for calls not settled
+              yet)
+            </span>
+          )}
+        </dd>
+        <dt>Calls left in all</dt>
+        <dd data-testid="calls-left">
+          {licence.calls_left === null
+            ? "no limit: calls beyond the included ones are free"
+            : `${licence.calls_left.toLocaleString("en-US")} (included calls plus what the credit pays for)`}
+        </dd>
+      </dl>
+      {licence.status === "expired" ? (
+        <p className="muted">An expired licence cannot be topped up.</p>
+      ) : (
+        <TopUp licence={licence} token={token} balance={balance} onChange={onChange} />
+      )}
+    </section>
+  );
+}
+
+/** The amount typed, in token units, or why it cannot be paid. */
+function parseAmount(typed: string, token: Token, balance: bigint | undefined): bigint | string {
+  const text = typed.trim();
+  if (!/^\d+(\.\d+)?$/.test(text)) return `Enter an amount of ${token.symbol}, e.g. 5 or 2.5.`;
+  if ((text.split(".")[1] ?? "").length > token.decimals)
+    return `${token.symbol} has ${token.decimals} decimals: use at most ${token.decimals} digits after the point.`;
+  const amount = parseUnits(text, token.decimals);
+  if (amount === 0n) return "Enter an amount above zero.";
+  if (balance !== undefined && amount > balance)
+    return `Your wallet holds only ${formatAmount(balance, token.decimals, token.symbol)}.`;
+  return amount;
+}
+
+function TopUp({
+  licence,
+  token,
+  balance,
+  onChange,
+}: {
+  licence: Licence;
+  token: Token & { address: Address };
+  balance: bigint | undefined;
+  onChange: () => Promise<unknown>;
+}) {
+  const config = useConfig();
+  const { account, blocked } = useWriter();
+  const licenseManager = useContractAddress("LicenseManager");
+  const tx = useTx();
+  const [typed, setTyped] = useState("");
+  const [readError, setReadError] = useState<string | null>(null);
+  const amount = typed === "" ? null : parseAmount(typed, token, balance);
+
+  async function topUp(payer: Address, value: bigint) {
+    // The allowance is read at the moment of paying: approve only when it falls short.
+    const allowance = await readContract(config, {
+      address: token.address,
+      abi: mockUSDCAbi,
+      functionName: "allowance",
+      args: [payer, licenseManager],
+    });
+    const approve: TxStep = [
+      `Approve ${formatAmount(value, token.decimals, token.symbol)}`,
+      { address: token.address, abi: mockUSDCAbi, functionName: "approve", args: [licenseManager, value] },
+    ];
+    const deposit: TxStep = [
+      "Top up",
+      {
+        address: licenseManager,
+        abi: licenseManagerAbi,
+        functionName: "deposit",
+        args: [BigInt(licence.id), value],
+      },
+    ];
+    if (await tx.sequence(allowance < value ? [approve, deposit] : [deposit])) setTyped("");
+    await onChange();
+  }
+
+  return (
+    <form
+      className="top-up"
+      onSubmit={(event) => {
+        event.preventDefault();
+        setReadError(null);
+        if (account && typeof amount === "bigint")
+          topUp(account, amount).catch((error: unknown) =>
+            setReadError(`Your allowance could not be read: ${describeError(error)}`),
+          );
+      }}
+    >
+      <label>
+        Top up the credit with{" "}
+        <input
+          inputMode="decimal"
+          aria-label={`Top-up amount for licence ${licence.id}`}
+          placeholder="0.00"
+          value={typed}
+          onChange={(event) => setTyped(event.target.value)}
+          size={10}
+        />{" "}
+        {token.symbol}
+      </label>{" "}
+      <button type="submit" disabled={blocked !== null || tx.busy || typeof amount !== "bigint"}>
+        Top up
+      </button>
+      {blocked && <span className="muted"> {blocked}</span>}
+      {typeof amount === "string" && <p className="error">{amount}</p>}
+      {readError && <p className="error">{readError}</p>}
+      <TxStatus state={tx.state} />
+      {tx.state.status === "confirmed" && tx.state.label === "Top up" && (
+        <p className="muted">The new credit shows here once the chain is indexed, within seconds.</p>
+      )}
+    </form>
+  );
 }

@@ -12,20 +12,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import get_args
+
+from backend.chain.client import ContractName
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUILD = PROJECT_ROOT / "build" / "contracts"
 GENERATED = PROJECT_ROOT / "frontend" / "src" / "generated"
-CONTRACTS = (
-    "AssetRegistry",
-    "LicenseManager",
-    "MockUSDC",
-    "ProvenanceToken",
-    "ProvenantGovernor",
-    "RewardDistributor",
-    "RoyaltyRouter",
-    "TimelockController",
-)
+CONTRACTS = get_args(ContractName)  # every contract a deployment has, by name
 
 
 def abis_module() -> str:

@@ -6,6 +6,7 @@ calls is idempotent. Infrastructure errors (database or node unreachable) are re
 
 from __future__ import annotations
 
+import time
 from functools import cache
 
 from requests import RequestException
@@ -63,6 +64,7 @@ def close_due_epochs() -> list[int]:
         sender=resources().sender,
         store=resources().store,
         settings=resources().epoch_settings,
+        now=int(time.time()),
     )
 
 

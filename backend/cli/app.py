@@ -1308,14 +1308,16 @@ def epoch_close(
     resources = Resources(settings)
     with _progress() as progress:
         progress.add_task("closing due epochs (waiting for the oracle's transactions)", total=None)
+        now = int(time.time())
         closed = close_due_epochs(
             session_factory=resources.session,
             client=resources.client,
             sender=resources.sender,
             store=resources.store,
             settings=resources.epoch_settings,
+            now=now,
         )
-    current = resources.clock.epoch_of(int(time.time()))
+    current = resources.clock.epoch_of(now)
     ends_at = resources.clock.end_of(current)
     result = {"closed": closed, "current_epoch": current, "current_epoch_ends_at": ends_at}
 

@@ -324,14 +324,21 @@ def close_due_epochs(
     sender: TransactionSender,
     store: ContentStore,
     settings: EpochSettings,
+    now: int,
 ) -> list[int]:
-    """Closes, in order, every epoch that can close now (one left half-closed by a crash first)."""
+    """Closes, in order, every epoch that has ended by ``now`` (unix seconds) and can close (one left
+    half-closed by a crash first).
+
+    Both clocks must agree an epoch is over: the wall clock, by which contributions and usage are dated, and
+    the chain (a confirmed block past the epoch's end). On a chain whose time runs ahead (a development
+    chain after time travel) the chain alone would close an epoch still receiving contributions.
+    """
     with session_factory() as session:
         last_closed = (
             session.scalar(select(func.max(EpochClose.epoch)).where(EpochClose.status == CLOSED)) or 0
         )
     closed = []
-    for epoch in range(last_closed + 1, settings.clock.epoch_of(int(datetime.now(UTC).timestamp())) + 1):
+    for epoch in range(last_closed + 1, settings.clock.epoch_of(now)):
         try:
             close_epoch(
                 session_factory=session_factory,

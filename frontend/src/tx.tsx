@@ -14,6 +14,8 @@ export type TxState =
   | { status: "failed"; label: string; reason: string; error?: unknown };
 
 type ContractCall = Parameters<typeof simulateContract>[1];
+/** One transaction of a sequence: its label (shown in TxStatus) and the call. */
+export type TxStep = [string, ContractCall];
 
 export function useTx() {
   const config = useConfig();
@@ -44,7 +46,7 @@ export function useTx() {
   }
 
   /** Runs a sequence of steps (e.g. approve, then buy), stopping at the first that fails. */
-  async function sequence(steps: [string, ContractCall][]): Promise<boolean> {
+  async function sequence(steps: TxStep[]): Promise<boolean> {
     for (const [label, call] of steps) if (!(await send(label, call))) return false;
     return true;
   }

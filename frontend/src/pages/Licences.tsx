@@ -4,7 +4,6 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { parseUnits, type Address } from "viem";
 import { useConfig, useReadContract } from "wagmi";
-import { readContract } from "wagmi/actions";
 
 import { api, type Schemas } from "../api";
 import { useContractAddress } from "../deployment";
@@ -12,13 +11,13 @@ import { describeError } from "../errors";
 import { formatAmount, formatTime } from "../format";
 import { licenseManagerAbi, mockUSDCAbi } from "../generated/abis";
 import { href } from "../router";
-import { TxStatus, useTx } from "../tx";
+import { payingSteps } from "../payment";
+import { TxStatus, useTx, type TxStep } from "../tx";
 import { usePaymentToken, useWriter } from "../wallet";
 import { termsInWords, type Token } from "./ModelTerms";
 import "./Licences.css";
 
 type Licence = Schemas["LicenceInfo"];
-type TxStep = Parameters<ReturnType<typeof useTx>["sequence"]>[0][number];
 
 const REFRESH_MS = 5_000; // usage is metered and settled in the background: keep the quota current
 
@@ -205,17 +204,6 @@ function TopUp({
   const amount = typed === "" ? null : parseAmount(typed, token, balance);
 
   async function topUp(payer: Address, value: bigint) {
-    // The allowance is read at the moment of paying: approve only when it falls short.
-    const allowance = await readContract(config, {
-      address: token.address,
-      abi: mockUSDCAbi,
-      functionName: "allowance",
-      args: [payer, licenseManager],
-    });
-    const approve: TxStep = [
-      `Approve ${formatAmount(value, token.decimals, token.symbol)}`,
-      { address: token.address, abi: mockUSDCAbi, functionName: "approve", args: [licenseManager, value] },
-    ];
     const deposit: TxStep = [
       "Top up",
       {
@@ -225,7 +213,14 @@ function TopUp({
         args: [BigInt(licence.id), value],
       },
     ];
-    if (await tx.sequence(allowance < value ? [approve, deposit] : [deposit])) setTyped("");
+    const steps = await payingSteps(config, {
+      token,
+      owner: payer,
+      spender: licenseManager,
+      amount: value,
+      pay: deposit,
+    });
+    if (await tx.sequence(steps)) setTyped("");
     await onChange();
   }
 

@@ -4,7 +4,6 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { BaseError, ContractFunctionRevertedError, type Address } from "viem";
 import { useBlock, useConfig, useReadContract } from "wagmi";
-import { readContract } from "wagmi/actions";
 
 import { api, ApiError, type Schemas } from "../api";
 import { useContractAddress } from "../deployment";
@@ -12,7 +11,8 @@ import { describeError } from "../errors";
 import { formatAmount, formatTime } from "../format";
 import { licenseManagerAbi, mockUSDCAbi } from "../generated/abis";
 import { href } from "../router";
-import { TxStatus, useTx } from "../tx";
+import { payingSteps } from "../payment";
+import { TxStatus, useTx, type TxStep } from "../tx";
 import { usePaymentToken, useWriter } from "../wallet";
 import { LineageGraph } from "./LineageGraph";
 import "./ModelPage.css";
@@ -27,7 +27,6 @@ import {
 } from "./ModelTerms";
 
 type Model = Schemas["ModelDetail"];
-type TxStep = Parameters<ReturnType<typeof useTx>["sequence"]>[0][number];
 const BUY_LABEL = "Buy the licence";
 
 export function ModelPage({ modelId }: { modelId: string }) {
@@ -287,17 +286,6 @@ function BuyLicence({ model, terms, onStale }: { model: Model; terms: Terms; onS
   const staleTerms = tx.state.status === "failed" && priceChange(tx.state.error, token) !== null;
 
   async function buy(buyer: Address) {
-    // The allowance is read at the moment of buying: approve only what is missing from it.
-    const allowance = await readContract(config, {
-      address: token.address,
-      abi: mockUSDCAbi,
-      functionName: "allowance",
-      args: [buyer, licenseManager],
-    });
-    const approve: TxStep = [
-      `Approve ${formatAmount(price, token.decimals, token.symbol)}`,
-      { address: token.address, abi: mockUSDCAbi, functionName: "approve", args: [licenseManager, price] },
-    ];
     const purchase: TxStep = [
       BUY_LABEL,
       {
@@ -307,7 +295,14 @@ function BuyLicence({ model, terms, onStale }: { model: Model; terms: Terms; onS
         args: [BigInt(model.id), buyer, price], // maxPrice: the price shown
       },
     ];
-    await tx.sequence(allowance < price ? [approve, purchase] : [purchase]);
+    const steps = await payingSteps(config, {
+      token,
+      owner: buyer,
+      spender: licenseManager,
+      amount: price,
+      pay: purchase,
+    });
+    await tx.sequence(steps);
     await Promise.all([balance.refetch(), held.refetch()]);
   }
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.chain.client import ChainClient
@@ -19,7 +19,7 @@ from backend.domain.epochs import EpochClock
 from backend.domain.merkle import RewardTree
 from backend.models.epochs import EpochClose
 from backend.models.rewards import RewardTreeRecord
-from backend.services.epochs import EpochNotReady, EpochSettings, close_epoch
+from backend.services.epochs import EpochNotReady, EpochSettings, close_due_epochs, close_epoch
 from backend.services.indexer import indexer_for
 from backend.services.usage import ingest_batch, record_batch
 from backend.storage import Cid, LocalContentStore
@@ -224,3 +224,32 @@ def test_closeEpoch_crashBetweenSteps_rerunFinishesWithoutRepeating(
     owed = sum(leaf.cumulative_amount for leaf in tree._leaves if leaf.token == usdc)
     held = client.contract("MockUSDC").functions.balanceOf(distributor.address).call()
     assert held >= owed == 19_500_000
+
+
+def test_closeDueEpochs_closesOnlyWhatTheClockHasEnded(
+    client: ChainClient,
+    isolated_chain: DevChain,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    world: dict[str, Any],
+) -> None:
+    clock = world["clock"]
+    _end_epoch(isolated_chain, clock, client, session_factory)  # confirmed blocks past epoch 1
+
+    def close_due(now: int) -> list[int]:
+        return close_due_epochs(
+            session_factory=session_factory,
+            client=client,
+            sender=_sender(client, engine, isolated_chain),
+            store=world["store"],
+            settings=_settings(clock),
+            now=now,
+        )
+
+    # Epoch 1 still runs by the wall clock: it may yet receive contributions, whatever the chain's time.
+    assert close_due(clock.end_of(1) - 1) == []
+    assert close_due(clock.end_of(1)) == [1]
+    # Epoch 2 has begun; nothing else is due.
+    assert close_due(clock.end_of(1) + 1) == []
+    with session_factory() as session:
+        assert session.scalars(select(EpochClose.epoch).where(EpochClose.status == "closed")).all() == [1]

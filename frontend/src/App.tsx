@@ -1,20 +1,22 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { WagmiProvider, type Config } from "wagmi";
 
 import { api } from "./api";
 import { DeploymentContext, wagmiConfig, type Deployment } from "./deployment";
 import { describeError } from "./errors";
-import { Contribute } from "./pages/Contribute";
-import { Dao } from "./pages/Dao";
-import { Licences } from "./pages/Licences";
-import { ModelPage } from "./pages/ModelPage";
-import { Models } from "./pages/Models";
-import { Provenance } from "./pages/Provenance";
-import { Rewards } from "./pages/Rewards";
 import { href, useRoute } from "./router";
 import { SessionProvider } from "./session";
 import { ConnectButton, NetworkBanner } from "./wallet";
+
+// Each page is its own chunk, fetched when first opened: the first load carries only the shell.
+const Contribute = lazy(() => import("./pages/Contribute").then((page) => ({ default: page.Contribute })));
+const Dao = lazy(() => import("./pages/Dao").then((page) => ({ default: page.Dao })));
+const Licences = lazy(() => import("./pages/Licences").then((page) => ({ default: page.Licences })));
+const ModelPage = lazy(() => import("./pages/ModelPage").then((page) => ({ default: page.ModelPage })));
+const Models = lazy(() => import("./pages/Models").then((page) => ({ default: page.Models })));
+const Provenance = lazy(() => import("./pages/Provenance").then((page) => ({ default: page.Provenance })));
+const Rewards = lazy(() => import("./pages/Rewards").then((page) => ({ default: page.Rewards })));
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { refetchOnWindowFocus: false } },
@@ -78,7 +80,9 @@ function Shell() {
       </header>
       <NetworkBanner />
       <main>
-        <Page page={page} rest={rest} />
+        <Suspense fallback={<p className="loading">Loading…</p>}>
+          <Page page={page} rest={rest} />
+        </Suspense>
       </main>
     </>
   );

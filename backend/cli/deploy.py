@@ -7,6 +7,7 @@ does) naming one live network, the node at ``rpc_url``, so nothing else on the m
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -38,6 +39,10 @@ def deploy_contracts(
         chain_id = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": 30})).eth.chain_id
     except Exception as error:
         raise ChainUnavailable(f"no Ethereum node answers at {rpc_url}: {type(error).__name__}") from None
+    # Brownie records live deployments in build/deployments and reloads them on the next run, which fails
+    # once the chain has forgotten them (a development node restarted or reverted). Provenant reads only the
+    # manifest, so the records go.
+    shutil.rmtree(PROJECT_ROOT / "build" / "deployments", ignore_errors=True)
     with TemporaryDirectory(prefix="provenant-deploy-") as home:
         brownie_home = Path(home) / ".brownie"
         brownie_home.mkdir()

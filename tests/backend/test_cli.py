@@ -19,7 +19,7 @@ from typer.testing import CliRunner, Result
 
 from backend.chain.client import ChainClient, Permission
 from backend.cli import app
-from backend.cli.app import EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_REVERTED, EXIT_UNREACHABLE
+from backend.cli.common import EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_REVERTED, EXIT_UNREACHABLE
 from backend.devchain import DevChain
 from backend.services.indexer import indexer_for
 from tests.backend.chain_actions import ATTRIBUTION, DISTILLATION, USDC, Platform, make_terms
@@ -252,6 +252,35 @@ def test_contribute_signsInAndUploads_listedAsPending(
     assert [c["id"] for c in listed] == [uploaded["id"]]
 
 
+def test_epochClose_closesTheEndedEpoch_thenReportsTheCurrentOne(
+    run: Callable[..., Result],
+    isolated_chain: DevChain,
+    client: ChainClient,
+    app_engine: Engine,
+    index: Callable[[], None],
+    tmp_path: Path,
+) -> None:
+    length = 3_600
+    genesis = int(time.time()) - length - 100  # epoch 1 ended 100 s ago by the wall clock
+    end = genesis + length
+    if client.w3.eth.get_block("latest")["timestamp"] <= end:
+        isolated_chain.rpc("evm_setNextBlockTimestamp", end + 1)
+    isolated_chain.rpc("anvil_mine", hex(3))  # a block past the end, buried under the confirmations
+    index()  # an epoch closes once the indexer has passed its last block
+    environment = {
+        "PROVENANT_DATABASE_URL": app_engine.url.render_as_string(hide_password=False),
+        "PROVENANT_DATA_DIR": str(tmp_path),
+        "PROVENANT_EPOCH_GENESIS": str(genesis),
+        "PROVENANT_EPOCH_LENGTH": str(length),
+        "PROVENANT_CONFIRMATIONS": "1",
+        "PROVENANT_ORACLE_PRIVATE_KEY": isolated_chain.oracle_key,
+    }
+    closed = _json(run("epoch", "close", "--json", **environment))
+    assert closed == {"closed": [1], "current_epoch": 2, "current_epoch_ends_at": end + length}
+    again = run("epoch", "close", **environment)
+    assert again.exit_code == 0 and "No epoch could close now; epoch 2 ends at" in again.stdout
+
+
 # --- clear errors: one line on stderr and an exit code ------------------------------------------------------
 
 
@@ -263,6 +292,51 @@ def test_missingKey_saysHowToSetIt(run: Callable[..., Result]) -> None:
 def test_malformedKey_isRefusedWithoutBeingShown(run: Callable[..., Result]) -> None:
     line = _error(run("dao", "delegate", key="0xnot-a-key-secret"), EXIT_BAD_INPUT)
     assert "32-byte hex key" in line and "not-a-key-secret" not in line
+
+
+def test_deploy_badInput_isRefusedBeforeAnythingIsSent(
+    run: Callable[..., Result], isolated_chain: DevChain, tmp_path: Path
+) -> None:
+    from backend.devchain import free_port
+
+    manifest = str(tmp_path / "deployment.json")
+    assert "set PROVENANT_PRIVATE_KEY" in _error(run("deploy", "--manifest", manifest), EXIT_BAD_INPUT)
+    bad_key = run("deploy", "--manifest", manifest, key="0xnot-a-key-secret")
+    line = _error(bad_key, EXIT_BAD_INPUT)
+    assert "32-byte hex key" in line and "not-a-key-secret" not in line
+    key = isolated_chain.private_keys[0]
+    bad_oracle = run("deploy", "--manifest", manifest, "--oracle", "0x1234", key=key)
+    assert "--oracle" in _error(bad_oracle, EXIT_BAD_INPUT)
+    nowhere = run(
+        "deploy", "--manifest", manifest, key=key, PROVENANT_RPC_URL=f"http://127.0.0.1:{free_port()}"
+    )
+    assert "no Ethereum node answers" in _error(nowhere, EXIT_UNREACHABLE)
+    assert not Path(manifest).exists()
+
+
+def test_deploy_writesTheManifest_alsoAgainOnAChainThatForgotTheFirst(
+    run: Callable[..., Result], isolated_chain: DevChain, tmp_path: Path
+) -> None:
+    key = isolated_chain.private_keys[0]
+    forgotten = isolated_chain.rpc("evm_snapshot")
+    deployed = []
+    for attempt in ("first", "after-reset"):
+        manifest = tmp_path / f"{attempt}.json"
+
+        result = _json(run("deploy", "--manifest", str(manifest), "--json", key=key))
+
+        assert Path(result["manifest"]) == manifest
+        contracts = json.loads(manifest.read_text())["contracts"]
+        client = ChainClient(rpc_url=isolated_chain.rpc_url, manifest_path=manifest)
+        assert all(client.w3.eth.get_code(entry["address"]) != b"" for entry in contracts.values())
+        deployed.append(contracts)
+        # As a development node restarted: the chain no longer holds the first deployment.
+        isolated_chain.rpc("evm_revert", forgotten)
+        forgotten = isolated_chain.rpc("evm_snapshot")
+    # The same deployer nonces, so the same addresses.
+    assert {name: c["address"] for name, c in deployed[0].items()} == {
+        name: c["address"] for name, c in deployed[1].items()
+    }
 
 
 def test_wrongChainId_namesBothChains(

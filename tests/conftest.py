@@ -42,6 +42,7 @@ from backend.core.rate_limit import RateLimit
 from backend.core.settings import Settings
 from backend.devchain import PROJECT_ROOT, DevChain, running_dev_chain
 from backend.main import create_app
+from backend.services.indexer import indexer_for
 from tests.backend.chain_actions import Platform
 
 
@@ -134,6 +135,17 @@ def postgres_session_factory(postgres_url: str) -> Iterator[sessionmaker[Session
 @pytest.fixture
 def client(isolated_chain: DevChain) -> ChainClient:
     return ChainClient(rpc_url=isolated_chain.rpc_url, manifest_path=isolated_chain.manifest_path)
+
+
+@pytest.fixture
+def index(client: ChainClient, app_engine: Engine) -> Callable[[], None]:
+    """``index()``: runs the chain indexer up to the chain's head into the app's database."""
+
+    def run() -> None:
+        with Session(app_engine) as session:
+            indexer_for(web3=client.w3, manifest=client.manifest).sync(session=session)
+
+    return run
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 // The wallet: connect (injected, e.g. MetaMask), the account shown, a wrong network caught before any write.
+import { erc20Abi, type Address } from "viem";
 import { useAccount, useConnect, useDisconnect, useReadContract, useSwitchChain } from "wagmi";
-import type { Address } from "viem";
 
 import { useDeployment } from "./deployment";
 import { describeError } from "./errors";
@@ -88,4 +88,15 @@ export function usePaymentToken(): {
     functionName: "decimals",
   }).data;
   return { address, symbol: symbol ?? "USDC", decimals: decimals ?? 6 };
+}
+
+/** ``account``'s balance of the ERC-20 at ``token`` (not read until there is an account); ``refetch`` after a payment. */
+export function useTokenBalance(token: Address, account: Address | undefined) {
+  return useReadContract({
+    address: token,
+    abi: erc20Abi,
+    functionName: "balanceOf",
+    args: account ? [account] : undefined,
+    query: { enabled: account !== undefined },
+  });
 }

@@ -14,14 +14,12 @@ import httpx
 import pytest
 from eth_account import Account
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 from typer.testing import CliRunner, Result
 
 from backend.chain.client import ChainClient, Permission
 from backend.cli import app
 from backend.cli.common import EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_REVERTED, EXIT_UNREACHABLE
 from backend.devchain import DevChain
-from backend.services.indexer import indexer_for
 from tests.backend.chain_actions import ATTRIBUTION, DISTILLATION, USDC, Platform, make_terms
 
 OWNER, BUYER, CONTRIBUTOR = 1, 4, 6
@@ -57,15 +55,6 @@ def _error(result: Result, exit_code: int) -> str:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     return lines[0]
-
-
-@pytest.fixture
-def index(client: ChainClient, app_engine: Engine) -> Callable[[], None]:
-    def sync() -> None:
-        with Session(app_engine) as session:
-            indexer_for(web3=client.w3, manifest=client.manifest).sync(session=session)
-
-    return sync
 
 
 @pytest.fixture

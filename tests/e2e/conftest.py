@@ -10,10 +10,11 @@ kept as a screenshot in reports/e2e/ (not committed).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import requests
@@ -76,6 +77,26 @@ def rpc(platform: RunningPlatform, method: str, *params: Any) -> Any:
     ).json()
     assert "error" not in answer, answer
     return answer["result"]
+
+
+def api_get(platform: RunningPlatform, path: str) -> Any:
+    """A GET of the platform's API, e.g. ``api_get(platform, "/v1/models/4")``; a 4xx or 5xx fails the test."""
+    response = requests.get(f"{platform.api_url}{path}", timeout=30)
+    response.raise_for_status()
+    return response.json()
+
+
+T = TypeVar("T")
+
+
+def wait_until(what: str, probe: Callable[[], T | None], *, timeout_s: float = TIMEOUT_MS / 1000) -> T:
+    """Polls ``probe`` until it returns something: the worker indexes, reviews and closes epochs in the
+    background. ``timeout_s`` bounds a broken run; it is never a measurement."""
+    deadline = time.monotonic() + timeout_s
+    while (found := probe()) is None:
+        assert time.monotonic() < deadline, f"{what} did not happen within {timeout_s:.0f} s"
+        time.sleep(0.5)
+    return found
 
 
 @dataclass

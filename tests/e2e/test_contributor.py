@@ -10,13 +10,11 @@ bad-input tests come first: they need no epoch to close.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
-import requests
 from eth_utils import keccak
 from playwright.sync_api import FilePayload, Locator, Page, expect
 
@@ -24,7 +22,7 @@ from backend.chain.client import ChainClient
 from backend.cli.wallet import Wallet
 from backend.devplatform import RunningPlatform
 from backend.devworld import DemoWorld, Role
-from tests.e2e.conftest import AppPage, OpenApp, rpc
+from tests.e2e.conftest import AppPage, OpenApp, api_get, rpc, wait_until
 
 # Bounds on a broken run, never measurements: an epoch is 30 s, plus the confirmation depth, the beat's
 # interval and any clock skew earlier time travel left between the chain and the wall clock.
@@ -35,27 +33,10 @@ TX_WAIT_MS = 30_000  # a transaction mined (a block a second) and the page told 
 # A buyer of the student's licence that no other test file uses: its key derives from this name.
 BUYER_KEY = "0x" + keccak(text="provenant e2e: student licence buyer for the contributor tests").hex()
 
-T = TypeVar("T")
-
-
-def _wait_until(what: str, probe: Callable[[], T | None]) -> T:
-    """Polls ``probe`` until it returns something: epochs close and the indexer catches up in the background."""
-    deadline = time.monotonic() + EPOCH_WAIT_S
-    while (found := probe()) is None:
-        assert time.monotonic() < deadline, f"{what} did not happen within {EPOCH_WAIT_S} s"
-        time.sleep(1)
-    return found
-
-
-def _api(platform: RunningPlatform, path: str) -> Any:
-    response = requests.get(f"{platform.api_url}{path}", timeout=30)
-    response.raise_for_status()
-    return response.json()
-
 
 def _rewards(platform: RunningPlatform, account: str, token: str) -> dict[str, Any]:
     """The account's rewards: latest tree, status, and this token's entry (zeros when it has none)."""
-    rewards = _api(platform, f"/v1/rewards/{account}")
+    rewards = api_get(platform, f"/v1/rewards/{account}")
     entry = next(
         (t for t in rewards["tokens"] if t["token"].lower() == token.lower()),
         {"cumulative_amount": "0", "claimed": "0", "claimable": "0", "claim": None},
@@ -98,7 +79,7 @@ def _make_claimable(platform: RunningPlatform, app: AppPage) -> None:
     """Lets the pending root's delay pass on chain (time travel), then accepts it from the page."""
     notice = app.page.get_by_test_id("latest-root")
     expect(notice).to_contain_text("become claimable at", timeout=EPOCH_WAIT_MS)
-    rewards = _api(platform, f"/v1/rewards/{app.wallet.address}")
+    rewards = api_get(platform, f"/v1/rewards/{app.wallet.address}")
     acceptable_at = rewards["history"][-1]["acceptable_at"]
     now = int(rpc(platform, "eth_getBlockByNumber", "latest", False)["timestamp"], 16)
     rpc(platform, "evm_increaseTime", max(acceptable_at - now + 1, 0))
@@ -115,7 +96,7 @@ def test_emptyUpload_refusedWithAClearMessageAndNothingListed(
     open_app: OpenApp, platform: RunningPlatform, world: DemoWorld
 ) -> None:
     account = world.account(Role.CONTRIBUTOR).address
-    listed_before = _api(platform, f"/v1/contributions?contributor={account}")
+    listed_before = api_get(platform, f"/v1/contributions?contributor={account}")
     app = open_app(Role.CONTRIBUTOR, "contribute")
     page = app.page
     _sign_in(app)
@@ -126,7 +107,7 @@ def test_emptyUpload_refusedWithAClearMessageAndNothingListed(
     expect(page.get_by_test_id("upload-error")).to_have_text("The file is not accepted: empty.csv is empty.")
     expect(page.get_by_test_id("upload-done")).to_have_count(0)
     expect(page.get_by_test_id("contributions")).not_to_contain_text("empty.csv")
-    assert _api(platform, f"/v1/contributions?contributor={account}") == listed_before
+    assert api_get(platform, f"/v1/contributions?contributor={account}") == listed_before
 
 
 def test_unsupportedUpload_showsTheApisReason(open_app: OpenApp, world: DemoWorld) -> None:
@@ -153,7 +134,7 @@ def test_invalidCsv_rejectedAtReviewWithItsReason(
 
     expect(app.page.get_by_test_id("upload-done")).to_contain_text(name)
     (contribution,) = [
-        c for c in _api(platform, f"/v1/contributions?contributor={account}") if c["filename"] == name
+        c for c in api_get(platform, f"/v1/contributions?contributor={account}") if c["filename"] == name
     ]
     status = app.page.get_by_test_id(f"contribution-{contribution['id']}").get_by_test_id("status")
     expect(status).to_have_text(
@@ -177,7 +158,7 @@ def test_contributor_uploadsSeesItAcceptedThenClaimsTheEpochsReward(
 
     expect(page.get_by_test_id("upload-done")).to_contain_text(name)
     (contribution,) = [
-        c for c in _api(platform, f"/v1/contributions?contributor={account}") if c["filename"] == name
+        c for c in api_get(platform, f"/v1/contributions?contributor={account}") if c["filename"] == name
     ]
     row = page.get_by_test_id(f"contribution-{contribution['id']}")
     expect(row.get_by_test_id("status")).to_have_attribute(
@@ -189,8 +170,10 @@ def test_contributor_uploadsSeesItAcceptedThenClaimsTheEpochsReward(
     assert contribution["cid"].startswith("Qm") and contribution["cid_v1"].startswith("b")
 
     # The epoch holding the review closes by itself: its PROV goes to the weight accepted in it.
-    _wait_until(
-        "an epoch close rewarding the upload with PROV", _total_above(platform, account, prov, before)
+    wait_until(
+        "an epoch close rewarding the upload with PROV",
+        _total_above(platform, account, prov, before),
+        timeout_s=EPOCH_WAIT_S,
     )
     app.go("rewards")
     expect(page.get_by_test_id("chart-PROV").get_by_test_id("epoch-bar").first).to_be_attached()
@@ -231,9 +214,10 @@ def test_studentSale_paysTheTeachersDatasetContributors(
     buyer.send(licenses.functions.purchase(world.student_model_id, buyer.address, price))
 
     # The teacher's share of the sale feeds its datasets' pools; the next epoch close shares them out.
-    total = _wait_until(
+    total = wait_until(
         "an epoch close sharing the student's sale with the teacher's contributors",
         _total_above(platform, contributor, usdc, before),
+        timeout_s=EPOCH_WAIT_S,
     )
     app = open_app(Role.SECOND_CONTRIBUTOR, "rewards")
     app.connect()
@@ -244,7 +228,9 @@ def test_studentSale_paysTheTeachersDatasetContributors(
         granted = int(entry["claimed"]) + int(entry["claimable"])  # by the accepted root
         return int(entry["claimable"]) if granted >= total else None
 
-    claimable = _wait_until("the accepted root granting the sale's share", claimable_with_the_sale)
+    claimable = wait_until(
+        "the accepted root granting the sale's share", claimable_with_the_sale, timeout_s=EPOCH_WAIT_S
+    )
     assert claimable > int(before["claimable"])
     usdc_row = _token_row(app.page, "USDC")
     expect(usdc_row.get_by_test_id("claimable")).to_have_text(_usdc_text(claimable))

@@ -8,31 +8,20 @@ licences on the student, are not affected.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, TypeVar
 
-import requests
 from eth_abi.abi import decode
 from playwright.sync_api import Locator, expect
 
 from backend.devplatform import RunningPlatform
 from backend.devworld import DemoWorld, Role
-from tests.e2e.conftest import TIMEOUT_MS, OpenApp, rpc
+from tests.e2e.conftest import TIMEOUT_MS, OpenApp, api_get, rpc, wait_until
 
-T = TypeVar("T")
 # Blocks mined to end the vote: the voting period (20 in the dev config) plus any late-quorum extension (10).
 BLOCKS_TO_END_VOTE = 40
 DECIMALS_SELECTOR = "0x313ce567"  # decimals()
 SYMBOL_SELECTOR = "0x95d89b41"  # symbol()
 MIN_DELAY_SELECTOR = "0xf27a0c92"  # TimelockController.getMinDelay()
-
-
-def _get(platform: RunningPlatform, path: str) -> Any:
-    response = requests.get(f"{platform.api_url}{path}", timeout=30)
-    response.raise_for_status()
-    return response.json()
 
 
 def _call_uint(platform: RunningPlatform, address: str, selector: str) -> int:
@@ -58,15 +47,6 @@ def _shown(value: int | str, decimals: int) -> str:
     return f"{Decimal(_units(value, decimals)):,f}"
 
 
-def _eventually(what: str, probe: Callable[[], T | None]) -> T:
-    """Polls the API until the indexer has caught up with what the page did."""
-    deadline = time.monotonic() + TIMEOUT_MS / 1000
-    while (found := probe()) is None:
-        assert time.monotonic() < deadline, f"{what} did not happen"
-        time.sleep(0.5)
-    return found
-
-
 def _tx_confirmed(scope: Locator, label: str) -> None:
     expect(scope.get_by_role("status").filter(has_text=label)).to_have_attribute(
         "data-tx-status", "confirmed", timeout=TIMEOUT_MS
@@ -77,7 +57,7 @@ def test_daoMember_delegatesProposesTermsChangeVotesQueuesExecutes_newTermsForNe
     open_app: OpenApp, platform: RunningPlatform, world: DemoWorld
 ) -> None:
     teacher_id = world.teacher_model_id
-    old_terms = _get(platform, f"/v1/models/{teacher_id}")["terms"]
+    old_terms = api_get(platform, f"/v1/models/{teacher_id}")["terms"]
     decimals = _call_uint(platform, platform.manifest["paymentToken"], DECIMALS_SELECTOR)
     new_price = int(old_terms["price"]) + 25 * 10**decimals
     new_price_shown = (
@@ -141,11 +121,11 @@ def test_daoMember_delegatesProposesTermsChangeVotesQueuesExecutes_newTermsForNe
     _tx_confirmed(proposal, "Execute the proposal")
     expect(state).to_have_attribute("data-state", "executed", timeout=TIMEOUT_MS)
 
-    new_terms = _eventually(
+    new_terms = wait_until(
         "the new terms indexed",
         lambda: (
             terms
-            if (terms := _get(platform, f"/v1/models/{teacher_id}")["terms"])["version"]
+            if (terms := api_get(platform, f"/v1/models/{teacher_id}")["terms"])["version"]
             == old_terms["version"] + 1
             else None
         ),
@@ -155,7 +135,7 @@ def test_daoMember_delegatesProposesTermsChangeVotesQueuesExecutes_newTermsForNe
     assert "DISTILLATION" in new_terms["permissions"]
     app.go("models", teacher_id)
     expect(page.get_by_test_id("terms")).to_contain_text(new_price_shown)
-    licence = _get(platform, f"/v1/licences/{world.distillation_licence_id}")
+    licence = api_get(platform, f"/v1/licences/{world.distillation_licence_id}")
     assert licence["terms"]["version"] == old_terms["version"]
     assert licence["terms"]["price"] == old_terms["price"]
 

@@ -13,9 +13,8 @@ import dataclasses
 import re
 import time
 import uuid
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import requests
@@ -24,11 +23,10 @@ from playwright.sync_api import Page, expect
 from backend.chain.client import ChainClient
 from backend.devplatform import RunningPlatform
 from backend.devworld import DemoWorld, Role
-from tests.e2e.conftest import TIMEOUT_MS, OpenApp, rpc
+from tests.e2e.conftest import TIMEOUT_MS, OpenApp, api_get, rpc, wait_until
 
 USDC_DECIMALS = 6
 INDEXING_TIMEOUT = 60.0  # seconds for the worker to index a transaction; a bound, not a measurement
-T = TypeVar("T")
 
 
 def usdc(units: int) -> str:
@@ -37,22 +35,8 @@ def usdc(units: int) -> str:
     return (text.rstrip("0").rstrip(".") if "." in text else text) + " USDC"
 
 
-def api(platform: RunningPlatform, path: str) -> Any:
-    answer = requests.get(f"{platform.api_url}{path}", timeout=30)
-    answer.raise_for_status()
-    return answer.json()
-
-
-def wait_for(what: str, probe: Callable[[], T | None]) -> T:
-    deadline = time.monotonic() + INDEXING_TIMEOUT
-    while (found := probe()) is None:
-        assert time.monotonic() < deadline, f"{what} did not happen within {INDEXING_TIMEOUT:.0f} s"
-        time.sleep(0.5)
-    return found
-
-
 def licence_ids(platform: RunningPlatform, holder: str, model_id: int) -> set[int]:
-    page = api(platform, f"/v1/licences?holder={holder}&model_id={model_id}&limit=100")
+    page = api_get(platform, f"/v1/licences?holder={holder}&model_id={model_id}&limit=100")
     return {licence["id"] for licence in page["data"]}
 
 
@@ -77,7 +61,7 @@ def test_modelUser_findsTheStudentBuysALicenceAndSeesUsageInTheQuota(
 ) -> None:
     student, teacher = world.student_model_id, world.teacher_model_id
     user = world.account(Role.MODEL_USER).address
-    terms = api(platform, f"/v1/models/{student}")["terms"]
+    terms = api_get(platform, f"/v1/models/{student}")["terms"]
     price, included, fee = int(terms["price"]), terms["included_calls"], int(terms["fee_per_call"])
     owned_before = licence_ids(platform, user, student)
     app = open_app(Role.MODEL_USER, "models")
@@ -106,7 +90,7 @@ def test_modelUser_findsTheStudentBuysALicenceAndSeesUsageInTheQuota(
         re.compile(r"^Buy the licence: confirmed\."), timeout=TIMEOUT_MS
     )
     expect(page.get_by_test_id("bought")).to_be_visible()
-    (licence_id,) = wait_for(
+    (licence_id,) = wait_until(
         "the purchase to be indexed", lambda: (licence_ids(platform, user, student) - owned_before) or None
     )
 
@@ -197,9 +181,9 @@ def test_buyLicence_priceChangedSinceThePageLoaded_saysSoAndBuysNothing(
     assert token.functions.balanceOf(buyer).call() == paid_before
 
     # Once the change is indexed, the page shows the new terms, which this buyer cannot afford.
-    wait_for(
+    wait_until(
         "the new terms to be indexed",
-        lambda: api(platform, f"/v1/models/{teacher}")["terms"]["price"] == str(raised.price) or None,
+        lambda: api_get(platform, f"/v1/models/{teacher}")["terms"]["price"] == str(raised.price) or None,
     )
     buy.get_by_role("button", name="Load the new terms").click()
     expect(page.get_by_test_id("price")).to_contain_text(usdc(raised.price))

@@ -3,32 +3,25 @@ proof checked in the page against the root read from the chain; a model's trail 
 
 from __future__ import annotations
 
-from typing import Any
-
-import requests
 from playwright.sync_api import expect
 
 from backend.devplatform import RunningPlatform
 from backend.devworld import DemoWorld, Role
-from tests.e2e.conftest import TIMEOUT_MS, OpenApp
+from tests.e2e.conftest import TIMEOUT_MS, OpenApp, api_get
 
 SEEDED_VERSION = 1  # the seed commits each dataset's first version over its accepted contributions
-
-
-def _get(platform: RunningPlatform, path: str) -> Any:
-    response = requests.get(f"{platform.api_url}{path}", timeout=30)
-    response.raise_for_status()
-    return response.json()
 
 
 def test_auditor_checksContributionProofAgainstOnChainRoot(
     open_app: OpenApp, platform: RunningPlatform, world: DemoWorld
 ) -> None:
     dataset_id = world.dataset_ids[0]
-    seeded = [_get(platform, f"/v1/contributions/{c}") for c in world.contribution_ids]
+    seeded = [api_get(platform, f"/v1/contributions/{c}") for c in world.contribution_ids]
     contribution = next(c for c in seeded if c["dataset_id"] == dataset_id and c["status"] == "accepted")
     version = next(
-        v for v in _get(platform, f"/v1/datasets/{dataset_id}")["versions"] if v["version"] == SEEDED_VERSION
+        v
+        for v in api_get(platform, f"/v1/datasets/{dataset_id}")["versions"]
+        if v["version"] == SEEDED_VERSION
     )
     app = open_app(Role.MODEL_USER, "provenance")
     page = app.page

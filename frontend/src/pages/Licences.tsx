@@ -3,17 +3,17 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { parseUnits, type Address } from "viem";
-import { useConfig, useReadContract } from "wagmi";
+import { useConfig } from "wagmi";
 
 import { api, type Schemas } from "../api";
 import { useContractAddress } from "../deployment";
 import { describeError } from "../errors";
 import { formatAmount, formatTime } from "../format";
-import { licenseManagerAbi, mockUSDCAbi } from "../generated/abis";
+import { licenseManagerAbi } from "../generated/abis";
 import { href } from "../router";
 import { payingSteps } from "../payment";
 import { TxStatus, useTx, type TxStep } from "../tx";
-import { usePaymentToken, useWriter } from "../wallet";
+import { usePaymentToken, useTokenBalance, useWriter } from "../wallet";
 import { termsInWords, type Token } from "./ModelTerms";
 import "./Licences.css";
 
@@ -30,13 +30,7 @@ export function Licences() {
     enabled: account !== undefined,
     refetchInterval: REFRESH_MS,
   });
-  const balance = useReadContract({
-    address: token.address,
-    abi: mockUSDCAbi,
-    functionName: "balanceOf",
-    args: account ? [account] : undefined,
-    query: { enabled: account !== undefined },
-  });
+  const balance = useTokenBalance(token.address, account);
 
   return (
     <>

@@ -3,17 +3,17 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { BaseError, ContractFunctionRevertedError, type Address } from "viem";
-import { useBlock, useConfig, useReadContract } from "wagmi";
+import { useBlock, useConfig } from "wagmi";
 
 import { api, ApiError, type Schemas } from "../api";
 import { useContractAddress } from "../deployment";
 import { describeError } from "../errors";
 import { formatAmount, formatTime } from "../format";
-import { licenseManagerAbi, mockUSDCAbi } from "../generated/abis";
+import { licenseManagerAbi } from "../generated/abis";
 import { href } from "../router";
 import { payingSteps } from "../payment";
 import { TxStatus, useTx, type TxStep } from "../tx";
-import { usePaymentToken, useWriter } from "../wallet";
+import { usePaymentToken, useTokenBalance, useWriter } from "../wallet";
 import { LineageGraph } from "./LineageGraph";
 import "./ModelPage.css";
 import {
@@ -268,13 +268,7 @@ function BuyLicence({ model, terms, onStale }: { model: Model; terms: Terms; onS
   const tx = useTx();
   const [readError, setReadError] = useState<string | null>(null);
   const price = BigInt(terms.price);
-  const balance = useReadContract({
-    address: token.address,
-    abi: mockUSDCAbi,
-    functionName: "balanceOf",
-    args: account ? [account] : undefined,
-    query: { enabled: account !== undefined },
-  });
+  const balance = useTokenBalance(token.address, account);
   const held = useQuery({
     queryKey: ["licences", account, model.id],
     queryFn: () => api<Schemas["Page_LicenceInfo_"]>(`/v1/licences?holder=${account}&model_id=${model.id}`),

@@ -10,7 +10,7 @@ import { describeError } from "../errors";
 import { formatAmount, formatTime } from "../format";
 import { rewardDistributorAbi } from "../generated/abis";
 import { TxStatus, useTx } from "../tx";
-import { useWriter } from "../wallet";
+import { useTokenBalance, useWriter } from "../wallet";
 import "./Rewards.css";
 
 type AccountRewards = Schemas["AccountRewardsInfo"];
@@ -180,12 +180,7 @@ function TokenRow({
   const { blocked } = useWriter();
   const tx = useTx();
   const address = getAddress(rewards.token);
-  const balance = useReadContract({
-    address,
-    abi: erc20Abi,
-    functionName: "balanceOf",
-    args: [account],
-  });
+  const balance = useTokenBalance(address, account);
   // Read on chain, so a claim shows at once rather than when the indexer has seen it.
   const claimedOnChain = useReadContract({
     address: distributor,

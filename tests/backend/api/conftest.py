@@ -8,25 +8,11 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
-from backend.chain.client import ChainClient
 from backend.devchain import DevChain
-from backend.services.indexer import indexer_for
 from backend.storage import LocalContentStore
 from tests.backend.api.world import ClosedEpoch, World, build_world, close_first_epoch
 from tests.backend.chain_actions import Platform
-
-
-@pytest.fixture
-def index(client: ChainClient, app_engine: Engine) -> Callable[[], None]:
-    """``index()``: runs the chain indexer up to the chain's head into the app's database."""
-
-    def run() -> None:
-        with Session(app_engine) as session:
-            indexer_for(web3=client.w3, manifest=client.manifest).sync(session=session)
-
-    return run
 
 
 @pytest.fixture

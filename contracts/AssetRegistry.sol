@@ -215,14 +215,15 @@ contract AssetRegistry is IAssetRegistry, ERC721, AccessControl {
             for (uint256 j; j < i; ++j) {
                 if (edges[j].parentId == edge.parentId) revert AssetRegistryDuplicate(edge.parentId);
             }
-            parents[i] = IRoyaltyRouter.Ancestor(uint64(edge.parentId), _parentRevShareBps(edge));
+            parents[i] = IRoyaltyRouter.Ancestor(uint64(edge.parentId), _parentRevShareBps(modelId, edge));
             _parents[modelId].push(edge);
             emit ParentLinked(modelId, edge.parentId, edge.edgeType, edge.licenceId);
         }
     }
 
-    /// @dev The parent's share under the registrant's licence, or under its current terms for its owner.
-    function _parentRevShareBps(ParentEdge calldata edge) private view returns (uint16) {
+    /// @dev The parent's share under the registrant's licence (counting the derivation against it), or under
+    /// its current terms for its owner.
+    function _parentRevShareBps(uint256 modelId, ParentEdge calldata edge) private returns (uint16) {
         if (edge.licenceId == 0 && _ownerOf(edge.parentId) == msg.sender) {
             uint256 current = _licenseManager.currentTermsVersion(edge.parentId);
             return _licenseManager.termsOf(edge.parentId, current).derivativeRevShareBps;
@@ -233,7 +234,7 @@ contract AssetRegistry is IAssetRegistry, ERC721, AccessControl {
         ) {
             revert AssetRegistryDerivationNotLicensed(edge.parentId, edge.edgeType, edge.licenceId);
         }
-        return _licenseManager.licenseTerms(edge.licenceId).derivativeRevShareBps;
+        return _licenseManager.recordDerivation(edge.licenceId, modelId);
     }
 
     function _requireKind(uint256 assetId, AssetKind expected) private view {

@@ -54,6 +54,9 @@ class DeployConfig:
     protocol_fee_bps: int = 250
     root_delay: int = 60  # seconds
     emission_rate: int = 10 * 10**18  # PROV per second
+    # The licence manager's epoch clock; the backend reads the same PROVENANT_EPOCH_* variables.
+    epoch_genesis: int = 1_767_225_600  # 2026-01-01T00:00:00Z
+    epoch_length: int = 3_600  # seconds
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -73,6 +76,8 @@ class DeployConfig:
                 "protocol_fee_bps",
                 "root_delay",
                 "emission_rate",
+                "epoch_genesis",
+                "epoch_length",
             )
             if f"PROVENANT_{name.upper()}" in env
         }
@@ -130,6 +135,8 @@ def deploy(deployer, config: DeployConfig) -> dict:
             at["AssetRegistry"],
             at["RoyaltyRouter"],
             payment_token_address,
+            config.epoch_genesis,
+            config.epoch_length,
             tx,
         ),
         "RoyaltyRouter": build.RoyaltyRouter.deploy(

@@ -4,7 +4,8 @@ pragma solidity 0.8.30;
 /// @notice Licence terms of a model. Each change creates a new version; a sold licence keeps the version it
 /// was bought under, so later changes never alter it.
 /// @dev Packed into two storage slots: what a purchase reads fits the first. Amounts are in units of the
-/// payment token.
+/// payment token. Every field is bounded (ILicenseManager's MAX_* constants), so no value a registrant chooses
+/// can make a purchase, a deposit or a settlement revert.
 struct Terms {
     // Price of one licence.
     uint128 price;
@@ -16,6 +17,8 @@ struct Terms {
     uint16 derivativeRevShareBps;
     // Bit set of permissions (see ILicenseManager: COMMERCIAL, DERIVATIVES, DISTILLATION, ...).
     uint8 permissions;
+    // Models one licence may derive (each parent edge registered with it counts once).
+    uint16 maxDerivatives;
     // Fee for each call beyond `includedCalls`, settled from the licence's usage credit.
     uint128 feePerCall;
     // Calls included in the price.

@@ -25,6 +25,7 @@ TERMS_FIELDS = (
     "contributorsBps",
     "derivativeRevShareBps",
     "permissions",
+    "maxDerivatives",
     "feePerCall",
     "includedCalls",
 )
@@ -37,6 +38,7 @@ def make_terms(
     contributors_bps: int = 2_000,
     derivative_rev_share_bps: int = 1_000,
     permissions: int = COMMERCIAL | DERIVATIVES,
+    max_derivatives: int = 1,
     fee_per_call: int = 1_000,
     included_calls: int = 1_000,
 ) -> tuple:
@@ -47,6 +49,7 @@ def make_terms(
         contributors_bps,
         derivative_rev_share_bps,
         permissions,
+        max_derivatives,
         fee_per_call,
         included_calls,
     )
@@ -170,9 +173,10 @@ class System:
         self.usdc.approve(self.licenses, 2**256 - 1, {"from": account})
 
     def buy(self, buyer, model_id: int, *, holder=None) -> int:
-        price = self.licenses.termsOf(model_id, self.licenses.currentTermsVersion(model_id))[0]
+        version = self.licenses.currentTermsVersion(model_id)
+        price = self.licenses.termsOf(model_id, version)[0]
         self.fund(buyer, price)
-        return self.licenses.purchase(model_id, holder or buyer, price, {"from": buyer}).return_value
+        return self.licenses.purchase(model_id, holder or buyer, price, version, {"from": buyer}).return_value
 
 
 @pytest.fixture(autouse=True)

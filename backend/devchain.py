@@ -115,9 +115,16 @@ def launch_anvil(port: int, log: Path, *options: str) -> subprocess.Popen[bytes]
         )
 
 
-def deploy_platform(rpc_port: int, workdir: Path, addresses: tuple[ChecksumAddress, ...]) -> Path:
+def deploy_platform(
+    rpc_port: int,
+    workdir: Path,
+    addresses: tuple[ChecksumAddress, ...],
+    *,
+    epoch_clock: tuple[int, int] | None = None,
+) -> Path:
     """Runs scripts/deploy.py through `brownie run`, as an operator would, on the anvil at ``rpc_port``;
-    returns the manifest path (``workdir``/deployment.json)."""
+    returns the manifest path (``workdir``/deployment.json). ``epoch_clock`` (genesis, length in seconds)
+    sets the licence manager's epochs, which the backend's must match; default: the deploy script's."""
     # Brownie keeps its network list in ~/.brownie, which other work on this machine edits: give the
     # deployment a home of its own whose only development network is this anvil.
     brownie_home = workdir / "home" / ".brownie"
@@ -140,6 +147,8 @@ def deploy_platform(rpc_port: int, workdir: Path, addresses: tuple[ChecksumAddre
         "PROVENANT_ORACLE": addresses[ORACLE],
         "PROVENANT_GUARDIAN": addresses[GUARDIAN],
     }
+    if epoch_clock is not None:
+        env["PROVENANT_EPOCH_GENESIS"], env["PROVENANT_EPOCH_LENGTH"] = map(str, epoch_clock)
     brownie = Path(sys.executable).with_name("brownie")
     completed = subprocess.run(
         [str(brownie), "run", "scripts/deploy.py", "--network", "development"],

@@ -65,14 +65,15 @@ def running_platform(
     chain = _start_chain(data_dir, chain_port, logs)
     services: list[subprocess.Popen[bytes]] = []
     try:
-        manifest_path = _deploy_once(data_dir, chain_port, rpc_url)
+        epoch_clock = (_epoch_genesis(data_dir), epoch_length)
+        manifest_path = _deploy_once(data_dir, chain_port, rpc_url, epoch_clock)
         manifest = json.loads(manifest_path.read_text())
         env = _environment(
             data_dir=data_dir,
             rpc_url=rpc_url,
             api_url=api_url,
             manifest=manifest,
-            epoch_length=epoch_length,
+            epoch_clock=epoch_clock,
             database_url=database_url,
             broker_url=broker_url,
         )
@@ -126,7 +127,15 @@ def _start_chain(data_dir: Path, port: int, logs: Path) -> subprocess.Popen[byte
     return process
 
 
-def _deploy_once(data_dir: Path, chain_port: int, rpc_url: str) -> Path:
+def _epoch_genesis(data_dir: Path) -> int:
+    """Epoch 1 starts at the first run; later runs keep counting from it."""
+    genesis_file = data_dir / "epoch-genesis"
+    if not genesis_file.exists():
+        genesis_file.write_text(str(int(time.time())))
+    return int(genesis_file.read_text().strip())
+
+
+def _deploy_once(data_dir: Path, chain_port: int, rpc_url: str, epoch_clock: tuple[int, int]) -> Path:
     """The manifest of the contracts on this chain, deploying them first if the chain has none."""
     manifest_path = data_dir / "deployment.json"
     if manifest_path.exists():
@@ -135,7 +144,7 @@ def _deploy_once(data_dir: Path, chain_port: int, rpc_url: str) -> Path:
             return manifest_path
     addresses = tuple(Account.from_key(key).address for key in dev_keys())
     # Brownie gets a home of its own under the data dir, so parallel platforms do not share a network list.
-    return deploy_platform(chain_port, data_dir, addresses)
+    return deploy_platform(chain_port, data_dir, addresses, epoch_clock=epoch_clock)
 
 
 def _environment(
@@ -144,14 +153,12 @@ def _environment(
     rpc_url: str,
     api_url: str,
     manifest: dict[str, Any],
-    epoch_length: int,
+    epoch_clock: tuple[int, int],
     database_url: str | None,
     broker_url: str | None,
 ) -> dict[str, str]:
     """The settings of the platform's processes (PROVENANT_* variables; docs/backend.md)."""
-    genesis_file = data_dir / "epoch-genesis"
-    if not genesis_file.exists():  # epoch 1 starts at the first run; later runs keep counting from it
-        genesis_file.write_text(str(int(time.time())))
+    genesis, epoch_length = epoch_clock
     return {
         **os.environ,
         "PROVENANT_DATA_DIR": str(data_dir),
@@ -161,7 +168,7 @@ def _environment(
         "PROVENANT_SIWE_DOMAIN": api_url.removeprefix("http://"),
         "PROVENANT_SIWE_URI": api_url,
         "PROVENANT_ORACLE_PRIVATE_KEY": dev_keys()[ORACLE],
-        "PROVENANT_EPOCH_GENESIS": genesis_file.read_text().strip(),
+        "PROVENANT_EPOCH_GENESIS": str(genesis),
         "PROVENANT_EPOCH_LENGTH": str(epoch_length),
         # What the distributor may mint in an epoch, so PROV claims never wait for its emission allowance.
         "PROVENANT_PROV_PER_EPOCH": str(int(manifest["config"]["emission_rate"]) * epoch_length),

@@ -189,9 +189,18 @@ _STUDENT_CARD = {
 def _terms(
     *, price: int, contributors_bps: int, derivative_rev_share_bps: int, permissions: Permission
 ) -> tuple[int, ...]:
-    """A Terms struct in ABI field order (see contracts/interfaces/ILicenseTypes.sol): 30 days, 10,000 calls
-    included, 0.001 USDC per extra call."""
-    return (price, 30 * 86_400, contributors_bps, derivative_rev_share_bps, int(permissions), 1_000, 10_000)
+    """A Terms struct in ABI field order (see contracts/interfaces/ILicenseTypes.sol): 30 days, one derived
+    model per licence, 10,000 calls included, 0.001 USDC per extra call."""
+    return (
+        price,
+        30 * 86_400,
+        contributors_bps,
+        derivative_rev_share_bps,
+        int(permissions),
+        1,
+        1_000,
+        10_000,
+    )
 
 
 def _wait_for(what: str, probe: Callable[[], T | None], *, timeout: float = INDEXING_TIMEOUT) -> T:
@@ -321,12 +330,13 @@ def seed_world(*, rpc_url: str, manifest_path: Path, api_url: str, store: Conten
         )
 
         licensee = wallets[Role.LICENSEE]
-        price = client.terms(model_id=teacher_id).price
+        version = client.terms_version(model_id=teacher_id)
+        price = client.terms(model_id=teacher_id, version=version).price
         licensee.send(usdc.functions.faucet(licensee.address, price))
         licensee.send(usdc.functions.approve(licenses.address, price))
         licence_id = int(
             licensee.event(
-                licensee.send(licenses.functions.purchase(teacher_id, licensee.address, price)),
+                licensee.send(licenses.functions.purchase(teacher_id, licensee.address, price, version)),
                 "LicenseManager",
                 "LicensePurchased",
             )["licenceId"]

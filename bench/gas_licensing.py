@@ -9,8 +9,9 @@ SETTLEMENT_BATCH = 100
 
 
 def _terms(price: int) -> tuple:
-    # price, duration, contributorsBps, derivativeRevShareBps, permissions, feePerCall, includedCalls
-    return (price, 30 * 86_400, 2_000, 1_000, 3, 1_000, 100)
+    # price, duration, contributorsBps, derivativeRevShareBps, permissions, maxDerivatives, feePerCall,
+    # includedCalls
+    return (price, 30 * 86_400, 2_000, 1_000, 3, 1, 1_000, 100)
 
 
 def measure_licensing_gas(accounts) -> list[dict]:
@@ -27,11 +28,11 @@ def measure_licensing_gas(accounts) -> list[dict]:
 
     usdc.faucet(buyer, 1_000_000 * USDC, {"from": buyer})
     usdc.approve(licenses, 2**256 - 1, {"from": buyer})
-    licenses.purchase(model_id, buyer, 100 * USDC, {"from": buyer})
-    warm_purchase = licenses.purchase(model_id, buyer, 100 * USDC, {"from": buyer})
+    licenses.purchase(model_id, buyer, 100 * USDC, 1, {"from": buyer})
+    warm_purchase = licenses.purchase(model_id, buyer, 100 * USDC, 1, {"from": buyer})
 
     licence_ids = [
-        licenses.purchase(model_id, buyer, 100 * USDC, {"from": buyer}).return_value
+        licenses.purchase(model_id, buyer, 100 * USDC, 1, {"from": buyer}).return_value
         for _ in range(SETTLEMENT_BATCH)
     ]
     for licence_id in licence_ids:

@@ -35,6 +35,9 @@ class LicenceInfo(BaseModel):
     valid: bool = Field(description="as LicenseManager.isValid: not expired and credit not negative")
     status: service.ValidityStatus
     expires_at: datetime
+    derivations: int = Field(
+        description="models derived under this licence (at most the terms' max_derivatives)"
+    )
     terms: TermsInfo | None = Field(description="the terms it was bought under (null until indexed)")
     credit: Amount = Field(description="usage credit; negative while fees are owed")
     included_calls: int | None
@@ -62,6 +65,7 @@ class LicenceInfo(BaseModel):
             valid=status == "valid",
             status=status,
             expires_at=datetime.fromtimestamp(licence.expires_at, UTC),
+            derivations=licence.derivations,
             terms=TermsInfo.of(terms) if terms else None,
             credit=licence.credit,
             included_calls=terms.included_calls if terms else None,

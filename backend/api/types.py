@@ -71,6 +71,7 @@ class TermsInfo(BaseModel):
     included_calls: int = Field(description="calls included in the price")
     fee_per_call: Amount = Field(description="fee for each call beyond the included ones, from usage credit")
     permissions: list[PermissionName]
+    max_derivatives: int = Field(description="models one licence may derive")
     derivative_rev_share_bps: int = Field(description="share of every payment to a derived model (bps)")
     contributors_bps: int = Field(description="share of this model's revenue for its data contributors")
     block_number: int = Field(description="block in which these terms were published")
@@ -84,6 +85,7 @@ class TermsInfo(BaseModel):
             included_calls=terms.included_calls,
             fee_per_call=terms.fee_per_call,
             permissions=[flag.name for flag in Permission if terms.permissions & flag],
+            max_derivatives=terms.max_derivatives,
             derivative_rev_share_bps=terms.derivative_rev_share_bps,
             contributors_bps=terms.contributors_bps,
             block_number=terms.block_number,

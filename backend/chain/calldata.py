@@ -28,7 +28,9 @@ _JSON_SAFE_INT = 2**53
 class DecodedCall:
     contract: str | None  # the manifest's name for the target; None when the target is not in it
     function: str
-    signature: str  # canonical, e.g. "setTerms(uint256,(uint128,uint32,uint16,uint16,uint8,uint128,uint64))"
+    signature: (
+        str  # canonical, e.g. "setTerms(uint256,(uint128,uint32,uint16,uint16,uint8,uint16,uint128,uint64))"
+    )
     args: dict[str, Any]  # by parameter name; structs as objects, bytes as 0x hex, big integers as strings
 
     def __str__(self) -> str:

@@ -202,6 +202,7 @@ class Terms:
     contributors_bps: int
     derivative_rev_share_bps: int
     permissions: Permission
+    max_derivatives: int  # models one licence may derive
     fee_per_call: int
     included_calls: int
 
@@ -260,6 +261,7 @@ class Licence:
     terms_version: int
     terms: Terms
     expires_at: datetime
+    derivations: int  # models derived under this licence
     credit: int  # payment-token units; negative while fees are owed
     settled_calls: int
     last_settled_epoch: int
@@ -366,14 +368,24 @@ class ChainClient:
             ),
         )
 
-    def terms(self, *, model_id: int, version: int | None = None) -> Terms:
-        """Terms version ``version`` (1-based) of a model; its current terms when ``version`` is None."""
+    def terms_version(self, *, model_id: int) -> int:
+        """The version (1-based) of a model's current terms: what a purchase must name."""
+        return self._terms_version(model_id, self.w3.eth.block_number)
+
+    def _terms_version(self, model_id: int, block: BlockNumber) -> int:
         _check_id(model_id, "model id")
-        licenses = self.contract("LicenseManager")
-        block = self.w3.eth.block_number
-        latest = self.call(licenses.functions.currentTermsVersion(model_id), block=block)
+        latest: int = self.call(
+            self.contract("LicenseManager").functions.currentTermsVersion(model_id), block=block
+        )
         if latest == 0:
             raise NotFoundError(f"model {model_id} does not exist (it has no licence terms)")
+        return latest
+
+    def terms(self, *, model_id: int, version: int | None = None) -> Terms:
+        """Terms version ``version`` (1-based) of a model; its current terms when ``version`` is None."""
+        licenses = self.contract("LicenseManager")
+        block = self.w3.eth.block_number
+        latest = self._terms_version(model_id, block)
         if version is None:
             version = latest
         elif isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= latest:
@@ -385,7 +397,7 @@ class ChainClient:
         licenses = self.contract("LicenseManager")
         block = self.w3.eth.block_number
         try:
-            model_id, terms_version, expires_at, credit, settled, last_epoch = self.call(
+            model_id, terms_version, expires_at, derivations, credit, settled, last_epoch = self.call(
                 licenses.functions.licenseOf(licence_id), block=block
             )
         except ContractReverted as reverted:
@@ -399,6 +411,7 @@ class ChainClient:
             terms_version=terms_version,
             terms=_terms(self.call(licenses.functions.licenseTerms(licence_id), block=block)),
             expires_at=_time(expires_at),
+            derivations=derivations,
             credit=credit,
             settled_calls=settled,
             last_settled_epoch=last_epoch,
@@ -450,13 +463,14 @@ def _time(timestamp: int) -> datetime:
 
 
 def _terms(raw: Sequence[int]) -> Terms:
-    price, duration, contributors, derivative, permissions, fee_per_call, included = raw
+    price, duration, contributors, derivative, permissions, max_derivatives, fee_per_call, included = raw
     return Terms(
         price=price,
         duration=duration,
         contributors_bps=contributors,
         derivative_rev_share_bps=derivative,
         permissions=Permission(permissions),
+        max_derivatives=max_derivatives,
         fee_per_call=fee_per_call,
         included_calls=included,
     )

@@ -253,6 +253,7 @@ def terms_tuple(terms: Terms) -> tuple[int, ...]:
         terms.contributors_bps,
         terms.derivative_rev_share_bps,
         int(terms.permissions),
+        terms.max_derivatives,
         terms.fee_per_call,
         terms.included_calls,
     )

@@ -63,6 +63,7 @@ def _terms_json(terms: Terms, decimals: int) -> dict[str, Any]:
         "included_calls": terms.included_calls,
         "fee_per_call": show_amount(terms.fee_per_call, decimals),
         "permissions": [flag.name for flag in Permission if terms.permissions & flag],
+        "max_derivatives": terms.max_derivatives,
         "derivative_rev_share_bps": terms.derivative_rev_share_bps,
         "contributors_bps": terms.contributors_bps,
     }
@@ -137,6 +138,9 @@ def dao_propose(
         list[PermissionName] | None, typer.Option(help="New permissions, all of them (repeatable).")
     ] = None,
     derivative_share_bps: Annotated[int | None, typer.Option(help="New derivative revenue share.")] = None,
+    max_derivatives: Annotated[
+        int | None, typer.Option(help="New number of models one licence may derive.")
+    ] = None,
     contributors_bps: Annotated[int | None, typer.Option(help="New contributors' share.")] = None,
     rpc_url: RpcUrl = DEFAULT_RPC,
     manifest: ManifestPath = DEFAULT_MANIFEST,
@@ -158,6 +162,7 @@ def dao_propose(
         "fee_per_call": fee_per_call and parse_amount(fee_per_call, decimals=decimals, what="--fee-per-call"),
         "permissions": permission and permissions(permission),
         "derivative_rev_share_bps": derivative_share_bps,
+        "max_derivatives": max_derivatives,
         "contributors_bps": contributors_bps,
     }
     changes = {name: value for name, value in changes.items() if value is not None}

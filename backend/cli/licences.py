@@ -68,6 +68,10 @@ def license_buy(
     max_price: Annotated[
         str | None, typer.Option(help="Refuse to pay more than this (default: the price shown now).")
     ] = None,
+    terms_version: Annotated[
+        int | None,
+        typer.Option(help="Buy only under this terms version, the one you read (default: the current one)."),
+    ] = None,
     faucet: Faucet = False,
     rpc_url: RpcUrl = DEFAULT_RPC,
     manifest: ManifestPath = DEFAULT_MANIFEST,
@@ -80,16 +84,24 @@ def license_buy(
     token, licenses = token_contract(client), client.contract("LicenseManager")
     decimals = token.functions.decimals().call()
     try:
-        terms = client.terms(model_id=model_id)
+        version = client.terms_version(model_id=model_id)
     except NotFoundError:
         raise CliError(f"there is no model {model_id}: check the id (`provenant model show`)") from None
+    if terms_version is not None and terms_version != version:
+        raise CliError(
+            f"model {model_id}'s terms are at version {version}, not {terms_version}: read them again "
+            "(`provenant model show`) before buying"
+        )
+    terms = client.terms(model_id=model_id, version=version)
     limit = (
         terms.price if max_price is None else parse_amount(max_price, decimals=decimals, what="--max-price")
     )
     steps = _pay_steps(
         wallet, token, spender=licenses.address, amount=terms.price, faucet=faucet, decimals=decimals
     )
-    steps.append(("buying the licence", lambda: licenses.functions.purchase(model_id, wallet.address, limit)))
+    steps.append(
+        ("buying the licence", lambda: licenses.functions.purchase(model_id, wallet.address, limit, version))
+    )
     receipt = send_steps(wallet, steps)[-1]
     purchase = wallet.event(receipt, "LicenseManager", "LicensePurchased")
     result = {

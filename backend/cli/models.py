@@ -117,6 +117,7 @@ def model_register(
     derivative_share_bps: Annotated[
         int, typer.Option(help="Share of derived models' payments (bps).")
     ] = 1_000,
+    max_derivatives: Annotated[int, typer.Option(help="Models one licence may derive.")] = 1,
     contributors_bps: Annotated[
         int, typer.Option(help="Share of revenue for training-data contributors.")
     ] = 2_000,
@@ -139,6 +140,7 @@ def model_register(
         contributors_bps=contributors_bps,
         derivative_rev_share_bps=derivative_share_bps,
         permissions=permissions(permission or [PermissionName.COMMERCIAL, PermissionName.ATTRIBUTION]),
+        max_derivatives=max_derivatives,
         fee_per_call=parse_amount(fee_per_call, decimals=decimals, what="--fee-per-call"),
         included_calls=included_calls,
     )
@@ -224,6 +226,7 @@ def model_show(
                     ("included calls", terms.get("included_calls", "-")),
                     ("fee per call (units)", terms.get("fee_per_call", "-")),
                     ("permissions", ", ".join(terms.get("permissions", []))),
+                    ("derivations per licence", terms.get("max_derivatives", "-")),
                     ("terms version", terms.get("version", "-")),
                     (
                         "parents",

@@ -18,6 +18,7 @@ class TermsVersion(Base):
     contributors_bps: Mapped[int] = mapped_column(Integer)
     derivative_rev_share_bps: Mapped[int] = mapped_column(Integer)
     permissions: Mapped[int] = mapped_column(Integer)
+    max_derivatives: Mapped[int] = mapped_column(Integer)
     fee_per_call: Mapped[int] = mapped_column(ChainInt())
     included_calls: Mapped[int] = mapped_column(BigInteger)
     block_number: Mapped[int] = mapped_column(BigInteger)
@@ -31,6 +32,7 @@ class Licence(Base):
     holder: Mapped[str] = mapped_column(String(42), index=True)
     terms_version: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[int] = mapped_column(BigInteger)  # unix seconds; valid while now < expires_at
+    derivations: Mapped[int] = mapped_column(Integer, default=0)  # models derived under it
     # Usage credit in payment-token units; negative while fees are owed.
     credit: Mapped[int] = mapped_column(ChainInt())
     settled_calls: Mapped[int] = mapped_column(BigInteger, default=0)

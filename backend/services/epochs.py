@@ -6,7 +6,7 @@
    last confirmed block) shared pro rata to accepted weight, plus the epoch's PROV shared pro rata to the
    weight accepted during the epoch; added to the previous cumulative tree, stored on IPFS, the pools'
    funds pulled into the distributor, and the root submitted.
-3. Metered usage settled on chain: each licence's cumulative units, in batches sorted by model.
+3. Metered usage settled on chain: each licence's units of the epoch, in batches sorted by model.
 
 Only blocks past the confirmation depth count, and only what the indexer has read. The epoch's row records
 its last block and every oracle transaction by step, so a rerun after a crash waits for a transaction it
@@ -295,16 +295,18 @@ def _publish_rewards(
 
 
 def _settle_usage(run: _Closing) -> int:
+    """Settles each licence's units metered in the epoch; an epoch without usage is settled empty, so the
+    licence manager knows it is over (credit of an expired licence unlocks once its last epoch is)."""
     with run.session_factory() as session:
         totals = session.execute(
             select(UsageAggregate.licence_id, func.sum(UsageAggregate.units), Licence.model_id)
             .join(Licence, Licence.id == UsageAggregate.licence_id)
-            .where(UsageAggregate.epoch <= run.epoch)
+            .where(UsageAggregate.epoch == run.epoch)
             .group_by(UsageAggregate.licence_id, Licence.model_id)
             .order_by(Licence.model_id, UsageAggregate.licence_id)
         ).all()
     batch = run.settings.settlement_batch
-    for index in range(0, len(totals), batch):
+    for index in range(0, max(len(totals), 1), batch):
         chunk = totals[index : index + batch]
         run.transact(
             f"settle:{index // batch}",

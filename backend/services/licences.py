@@ -43,11 +43,12 @@ class Quota:
 
 
 def quota(
-    *, included_calls: int, fee_per_call: int, credit: int, settled_calls: int, metered_calls: int
+    *, included_calls: int, fee_per_call: int, credit: int, settled_calls: int, unsettled_calls: int
 ) -> Quota:
-    """What is left of a licence once the metered calls are settled, as ``LicenseManager.settleUsage``
-    would bill them: calls beyond ``included_calls`` cost ``fee_per_call`` each."""
-    used = max(settled_calls, metered_calls)
+    """What is left of a licence once the calls metered since its last settled epoch are settled, as
+    ``LicenseManager.settleUsage`` would bill them: calls beyond ``included_calls`` cost ``fee_per_call``
+    each (settlement may refuse some, under the holder's limit: then this overstates the fee)."""
+    used = settled_calls + unsettled_calls
     billable_before = max(0, settled_calls - included_calls)
     billable_after = max(0, used - included_calls)
     fee = (billable_after - billable_before) * fee_per_call
@@ -55,7 +56,7 @@ def quota(
     if fee_per_call:
         calls_left = max(0, included_calls - used) + max(0, credit - fee) // fee_per_call
     return Quota(
-        metered_calls=used, unsettled_calls=used - settled_calls, unsettled_fee=fee, calls_left=calls_left
+        metered_calls=used, unsettled_calls=unsettled_calls, unsettled_fee=fee, calls_left=calls_left
     )
 
 
@@ -68,10 +69,11 @@ class LicenceRecord:
 
 def _records(session: Session, rows: Sequence[tuple[Licence, TermsVersion | None]]) -> list[LicenceRecord]:
     ids = [licence.id for licence, _ in rows]
-    metered = dict(
+    unsettled = dict(
         session.execute(
             select(UsageAggregate.licence_id, func.sum(UsageAggregate.units))
-            .where(UsageAggregate.licence_id.in_(ids))
+            .join(Licence, Licence.id == UsageAggregate.licence_id)
+            .where(UsageAggregate.licence_id.in_(ids), UsageAggregate.epoch > Licence.last_settled_epoch)
             .group_by(UsageAggregate.licence_id)
         ).all()
     )
@@ -84,7 +86,7 @@ def _records(session: Session, rows: Sequence[tuple[Licence, TermsVersion | None
                 fee_per_call=terms.fee_per_call,
                 credit=licence.credit,
                 settled_calls=licence.settled_calls,
-                metered_calls=int(metered.get(licence.id, 0)),
+                unsettled_calls=int(unsettled.get(licence.id, 0)),
             )
             if terms is not None
             else None,

@@ -26,6 +26,7 @@ TERMS_FIELDS = (
     "contributorsBps",
     "derivativeRevShareBps",
     "permissions",
+    "maxDerivatives",
     "feePerCall",
     "includedCalls",
 )
@@ -179,7 +180,9 @@ def _terms_values(terms: Any) -> list[int]:
 
 @_on("LicenseManager", "TermsPublished")
 def _terms_published(session: Session, event: ChainEvent, args: Mapping[str, Any]) -> None:
-    price, duration, contributors, derivative, permissions, fee, included = _terms_values(args["terms"])
+    price, duration, contributors, derivative, permissions, max_derivatives, fee, included = _terms_values(
+        args["terms"]
+    )
     session.add(
         TermsVersion(
             model_id=int(args["modelId"]),
@@ -189,6 +192,7 @@ def _terms_published(session: Session, event: ChainEvent, args: Mapping[str, Any
             contributors_bps=contributors,
             derivative_rev_share_bps=derivative,
             permissions=permissions,
+            max_derivatives=max_derivatives,
             fee_per_call=fee,
             included_calls=included,
             block_number=event.block_number,
@@ -205,6 +209,7 @@ def _licence_purchased(session: Session, event: ChainEvent, args: Mapping[str, A
             holder=args["holder"],
             terms_version=int(args["termsVersion"]),
             expires_at=int(args["expiresAt"]),
+            derivations=0,
             credit=0,
             settled_calls=0,
             last_settled_epoch=0,
@@ -223,8 +228,18 @@ def _credit_deposited(session: Session, event: ChainEvent, args: Mapping[str, An
 def _usage_settled(session: Session, event: ChainEvent, args: Mapping[str, Any]) -> None:
     licence = session.get_one(Licence, int(args["licenceId"]))
     licence.credit -= int(args["fee"])  # what credit did not cover is debt: the credit goes negative
-    licence.settled_calls = int(args["cumulativeCalls"])
+    licence.settled_calls += int(args["acceptedCalls"])
     licence.last_settled_epoch = int(args["epoch"])
+
+
+@_on("LicenseManager", "CreditWithdrawn")
+def _credit_withdrawn(session: Session, event: ChainEvent, args: Mapping[str, Any]) -> None:
+    session.get_one(Licence, int(args["licenceId"])).credit -= int(args["amount"])
+
+
+@_on("LicenseManager", "LicenseUsedForDerivation")
+def _licence_used_for_derivation(session: Session, event: ChainEvent, args: Mapping[str, Any]) -> None:
+    session.get_one(Licence, int(args["licenceId"])).derivations = int(args["derivations"])
 
 
 @_on("LicenseManager", "LicenseSuspended")

@@ -23,6 +23,7 @@ def make_terms(
     contributors_bps: int = 2_000,
     derivative_rev_share_bps: int = 1_000,
     permissions: int = COMMERCIAL | DERIVATIVES | ATTRIBUTION,
+    max_derivatives: int = 1,
     fee_per_call: int = 1_000,
     included_calls: int = 1_000,
 ) -> tuple[int, ...]:
@@ -33,6 +34,7 @@ def make_terms(
         contributors_bps,
         derivative_rev_share_bps,
         permissions,
+        max_derivatives,
         fee_per_call,
         included_calls,
     )
@@ -79,8 +81,9 @@ class Platform:
     def buy(self, buyer: str, model_id: int) -> int:
         """Buys a licence with MockUSDC from the faucet: faucet, approve, purchase."""
         usdc, licenses = self.client.contract("MockUSDC"), self.client.contract("LicenseManager")
-        price = self.client.terms(model_id=model_id).price
+        version = self.client.terms_version(model_id=model_id)
+        price = self.client.terms(model_id=model_id, version=version).price
         self.transact(usdc.functions.faucet(buyer, price), buyer)
         self.transact(usdc.functions.approve(licenses.address, price), buyer)
-        receipt = self.transact(licenses.functions.purchase(model_id, buyer, price), buyer)
+        receipt = self.transact(licenses.functions.purchase(model_id, buyer, price, version), buyer)
         return int(self.event(receipt, "LicenseManager", "LicensePurchased")["licenceId"])

@@ -155,7 +155,7 @@ def test_registerModel_modelAsDataset_reverts(system, owner):
 
 
 def test_registerModel_invalidTerms_reverts(system, owner):
-    with brownie.reverts("LicenseManagerInvalidTerms: duration"):
+    with brownie.reverts(f"LicenseManagerDurationOutOfRange: 0, 1, {3_650 * 86_400}"):
         system.register_model(owner, terms=make_terms(duration=0))
 
 

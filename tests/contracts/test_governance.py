@@ -283,7 +283,10 @@ def test_termsProposal_proposeVoteQueueExecute_newSalesUseNewTermsSoldLicenceKee
     assert licenses.currentTermsVersion(model) == 2
 
     system.fund(buyer, 250 * USDC)
-    bought = licenses.purchase(model, buyer, 250 * USDC, {"from": buyer})
+    # A buyer who saw version 1 does not get version 2's terms.
+    with brownie.reverts("LicenseManagerTermsVersionMismatch: 1, 2"):
+        licenses.purchase(model, buyer, 250 * USDC, 1, {"from": buyer})
+    bought = licenses.purchase(model, buyer, 250 * USDC, 2, {"from": buyer})
     new_licence = bought.events["LicensePurchased"]["licenceId"]
     assert bought.events["LicensePurchased"]["price"] == 250 * USDC
     assert plain(licenses.licenseOf(new_licence))[1:3] == (2, bought.timestamp + 60 * DAY)

@@ -470,7 +470,9 @@ def test_setMeteringLimit_byAnyoneButHolder_reverts(system, model, buyer, owner,
 
 def test_purchase_termsChangedInFlight_revertsAndChargesNothing(system, model, buyer):
     system.fund(buyer, 100 * USDC)
-    system.licenses.setTerms(model, make_terms(price=100 * USDC, duration=1), {"from": system.timelock_account})
+    system.licenses.setTerms(
+        model, make_terms(price=100 * USDC, duration=1), {"from": system.timelock_account}
+    )
     with brownie.reverts("LicenseManagerTermsVersionMismatch: 1, 2"):
         system.licenses.purchase(model, buyer, 100 * USDC, 1, {"from": buyer})
     assert system.usdc.balanceOf(buyer) == 100 * USDC
@@ -482,7 +484,9 @@ def test_purchase_termsChangedInFlight_revertsAndChargesNothing(system, model, b
 
 
 def test_withdrawCredit_afterExpiryAndLastEpochSettled_paysHolder(system, owner, buyer, accounts):
-    model = system.register_model(owner, terms=make_terms(duration=60, fee_per_call=10, included_calls=0), n=3)
+    model = system.register_model(
+        owner, terms=make_terms(duration=60, fee_per_call=10, included_calls=0), n=3
+    )
     licence = system.buy(buyer, model)
     system.fund(buyer, 1_000)
     system.licenses.deposit(licence, 1_000, {"from": buyer})

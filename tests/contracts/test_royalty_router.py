@@ -98,7 +98,7 @@ def test_purchase_noDatasetsNoStack_paysFeeAndOwner(system, owner, buyer):
     watched = (system.timelock, model, system.rewards)
     before = credits(system.router, *watched)
     system.fund(buyer, 1_000_003)
-    tx = system.licenses.purchase(model, buyer, 1_000_003, {"from": buyer})
+    tx = system.licenses.purchase(model, buyer, 1_000_003, 1, {"from": buyer})
 
     assert deltas(before, credits(system.router, *watched)) == [25_000, 975_003, 0]
     assert system.usdc.balanceOf(system.router) == 1_000_003
@@ -118,7 +118,7 @@ def test_purchase_oneDataset_creditsPoolToDistributor(system, owner, buyer, acco
     watched = (system.timelock, model, system.rewards)
     before = credits(system.router, *watched)
     system.fund(buyer, 100 * USDC)
-    tx = system.licenses.purchase(model, buyer, 100 * USDC, {"from": buyer})
+    tx = system.licenses.purchase(model, buyer, 100 * USDC, 1, {"from": buyer})
 
     assert deltas(before, credits(system.router, *watched)) == [2_500_000, 78_000_000, 19_500_000]
     assert system.router.balanceOf(accounts[3]) == 0  # the curator is paid through the distributor
@@ -144,7 +144,7 @@ def test_purchase_twoDatasetsUnevenWeights_dustGoesToOwner(system, owner, buyer,
     watched = (system.timelock, model, system.rewards)
     before = credits(system.router, *watched)
     system.fund(buyer, 1_000_001)
-    tx = system.licenses.purchase(model, buyer, 1_000_001, {"from": buyer})
+    tx = system.licenses.purchase(model, buyer, 1_000_001, 1, {"from": buyer})
 
     assert deltas(before, credits(system.router, *watched)) == [25_000, 682_502, 292_499]
     assert events(tx, "DatasetPoolCredited") == [
@@ -210,7 +210,7 @@ def test_purchase_twoLevelLineage_splitsEachAncestorByItsOwnTerms(system, lineag
     watched = (system.timelock, lineage["G"], lineage["P"], lineage["C"], system.rewards)
     before = credits(system.router, *watched)
     system.fund(buyer, 1_234_567_891)
-    tx = system.licenses.purchase(lineage["C"], buyer, 1_234_567_891, {"from": buyer})
+    tx = system.licenses.purchase(lineage["C"], buyer, 1_234_567_891, 1, {"from": buyer})
 
     assert deltas(before, credits(system.router, *watched)) == [
         30_864_197,
@@ -249,7 +249,7 @@ def test_purchase_afterAncestorTermsChange_splitsRoyaltyByAncestorsCurrentShare(
     buyer = accounts[6]
     before = credits(system.router, lineage["G"])
     system.fund(buyer, 1_234_567_891)
-    tx = system.licenses.purchase(lineage["C"], buyer, 1_234_567_891, {"from": buyer})
+    tx = system.licenses.purchase(lineage["C"], buyer, 1_234_567_891, 1, {"from": buyer})
 
     assert deltas(before, credits(system.router, lineage["G"])) == [123_456_789]
     assert [e["datasetId"] for e in events(tx, "DatasetPoolCredited")] == [lineage["dP"], lineage["dC"]]
@@ -283,7 +283,7 @@ def test_purchase_ancestorThroughTwoParents_isCreditedOnce(system, accounts):
     watched = (system.timelock, g, p1, p2, c, system.rewards)
     before = credits(system.router, *watched)
     system.fund(buyer, 10 * USDC)
-    tx = system.licenses.purchase(c, buyer, 10 * USDC, {"from": buyer})
+    tx = system.licenses.purchase(c, buyer, 10 * USDC, 1, {"from": buyer})
 
     assert deltas(before, credits(system.router, *watched)) == [
         250_000,

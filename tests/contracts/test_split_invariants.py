@@ -35,7 +35,7 @@ from tests.contracts.conftest import (
     run_on_chain,
 )
 
-PRICE, CONTRIBUTORS_BPS, REV_SHARE_BPS, PERMISSIONS = 0, 2, 3, 4  # indices into a Terms tuple
+PRICE, CONTRIBUTORS_BPS, REV_SHARE_BPS, PERMISSIONS, MAX_DERIVATIVES = 0, 2, 3, 4, 5  # indices into Terms
 MAX_STACK_BPS = 5_000
 MAX_MODELS = 8  # per example: every step reads each model's revenue
 SPLIT_EVENTS = ("AncestorRoyaltyCredited", "DatasetPoolCredited", "PaymentSplit")
@@ -46,6 +46,7 @@ ST_TERMS = st.tuples(
     st.integers(0, BPS),  # contributorsBps
     st.one_of(st.integers(0, 1_500), st.integers(0, 5_000)),  # derivativeRevShareBps: small ones stack deep
     st.one_of(st.just(31), st.integers(0, 31)),  # permissions
+    st.integers(0, 3),  # maxDerivatives: each licence here derives once, so 0 refuses the edge
     st.integers(0, 10_000),  # feePerCall
     st.integers(0, 1_000),  # includedCalls
 )
@@ -63,13 +64,13 @@ class Model:
     terms: tuple  # current terms
     stack: list[tuple[int, int]]  # (ancestor id, share bps), fixed at registration
     pools: list[tuple[int, int]]  # (dataset id, weight bps)
+    terms_version: int = 1
 
 
 @dataclass
 class Licence:
     model_id: int
     contributors_bps: int  # of the terms it was bought under
-    settled_calls: int = 0
 
 
 class SplitConservation(RuleBasedStateMachine):
@@ -197,7 +198,7 @@ class SplitConservation(RuleBasedStateMachine):
                 continue
             if parent.owner == account:
                 licence_id = 0  # the owner derives under the parent's current terms
-            elif parent.terms[PERMISSIONS] & permission_for(edge):
+            elif parent.terms[PERMISSIONS] & permission_for(edge) and parent.terms[MAX_DERIVATIVES]:
                 licence_id = self._purchase(account, parent_id)
             else:
                 continue
@@ -235,12 +236,16 @@ class SplitConservation(RuleBasedStateMachine):
         model_id = pick(self.models, model)
         self.system.licenses.setTerms(model_id, terms, {"from": self.system.timelock_account})
         self.models[model_id].terms = terms
+        self.models[model_id].terms_version += 1
 
     # --- payments -----------------------------------------------------------------------------------
 
     def _purchase(self, buyer, model_id: int) -> int:
-        terms = self.models[model_id].terms
-        tx = self.system.licenses.purchase(model_id, buyer, terms[PRICE], {"from": buyer})
+        model = self.models[model_id]
+        terms = model.terms
+        tx = self.system.licenses.purchase(
+            model_id, buyer, terms[PRICE], model.terms_version, {"from": buyer}
+        )
         licence_id = tx.events["LicensePurchased"]["licenceId"]
         self.licences[licence_id] = Licence(model_id, terms[CONTRIBUTORS_BPS])
         self._check_payments(tx, [(model_id, terms[PRICE], terms[CONTRIBUTORS_BPS])] if terms[PRICE] else [])
@@ -264,12 +269,9 @@ class SplitConservation(RuleBasedStateMachine):
     @rule(batch=st.lists(st.tuples(ST_PICK, st.integers(0, 5_000)), min_size=1, max_size=6))
     def settle_usage(self, batch: list[tuple[int, int]]) -> None:
         new_calls = {pick(self.licences, licence): calls for licence, calls in batch}
-        cumulative = [
-            self.licences[licence_id].settled_calls + calls for licence_id, calls in new_calls.items()
-        ]
-        self.epoch += 1
+        self.epoch += 1  # epochs since the licence manager's genesis, long ended on the chain's clock
         tx = self.system.licenses.settleUsage(
-            self.epoch, list(new_calls), cumulative, {"from": self.system.oracle}
+            self.epoch, list(new_calls), list(new_calls.values()), {"from": self.system.oracle}
         )
         settled = [event for event in tx.events if event.name == "UsageSettled"]
         assert [event["licenceId"] for event in settled] == list(new_calls)  # a new epoch settles each one
@@ -277,7 +279,6 @@ class SplitConservation(RuleBasedStateMachine):
         payments: list[tuple[int, int, int]] = []
         for event in settled:
             record = self.licences[event["licenceId"]]
-            record.settled_calls = event["cumulativeCalls"]
             if event["paid"] == 0:
                 continue
             model_id, contributors_bps = record.model_id, record.contributors_bps

@@ -206,12 +206,13 @@ def test_studentSale_paysTheTeachersDatasetContributors(
     before = _rewards(platform, contributor, usdc)["token"]
     buyer = Wallet(client=client, private_key=BUYER_KEY)
     rpc(platform, "anvil_setBalance", buyer.address, hex(10**19))
-    price = client.terms(model_id=world.student_model_id).price
+    version = client.terms_version(model_id=world.student_model_id)
+    price = client.terms(model_id=world.student_model_id, version=version).price
     licenses = client.contract("LicenseManager")
     buyer.send(client.contract("MockUSDC").functions.faucet(buyer.address, price))
     buyer.send(client.contract("MockUSDC").functions.approve(licenses.address, price))
 
-    buyer.send(licenses.functions.purchase(world.student_model_id, buyer.address, price))
+    buyer.send(licenses.functions.purchase(world.student_model_id, buyer.address, price, version))
 
     # The teacher's share of the sale feeds its datasets' pools; the next epoch close shares them out.
     total = wait_until(

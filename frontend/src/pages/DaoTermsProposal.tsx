@@ -24,7 +24,13 @@ const PERMISSIONS: [name: string, bit: number, words: string][] = [
   ["TRAIN_ON_OUTPUTS", 8, "Training on its outputs"],
   ["ATTRIBUTION", 16, "Attribution required"],
 ];
-const MAX_DERIVATIVE_SHARE_PERCENT = 50; // ILicenseManager.MAX_DERIVATIVE_REV_SHARE_BPS
+// The bounds ILicenseManager enforces on every terms field (setTerms reverts beyond them).
+const MAX_PRICE = 10n ** 30n;
+const MAX_DURATION_DAYS = 3_650;
+const MAX_DERIVATIVE_SHARE_PERCENT = 50;
+const MAX_DERIVATIVES = 1_000;
+const MAX_FEE_PER_CALL = 10n ** 18n;
+const MAX_CALLS = 10n ** 18n;
 const DAY = 86_400;
 
 type Fields = {
@@ -33,6 +39,7 @@ type Fields = {
   includedCalls: string;
   feePerCall: string;
   permissions: string[];
+  maxDerivatives: string;
   derivativeSharePercent: string;
   contributorsPercent: string;
   description: string;
@@ -44,6 +51,7 @@ type EncodedTerms = {
   contributorsBps: number;
   derivativeRevShareBps: number;
   permissions: number;
+  maxDerivatives: number;
   feePerCall: bigint;
   includedCalls: bigint;
 };
@@ -55,18 +63,29 @@ function fieldsOf(terms: Terms | null | undefined, decimals: number): Fields {
     includedCalls: terms ? String(terms.included_calls) : "0",
     feePerCall: terms ? formatUnits(BigInt(terms.fee_per_call), decimals) : "0",
     permissions: terms ? [...terms.permissions] : ["ATTRIBUTION"],
+    maxDerivatives: terms ? String(terms.max_derivatives) : "1",
     derivativeSharePercent: terms ? String(terms.derivative_rev_share_bps / 100) : "0",
     contributorsPercent: terms ? String(terms.contributors_bps / 100) : "0",
     description: "",
   };
 }
 
-function amount(text: string, decimals: number, what: string): bigint {
+function amount(text: string, decimals: number, max: bigint, what: string): bigint {
   const trimmed = text.trim();
   const [, fraction = ""] = trimmed.split(".");
   if (!/^[0-9]+(\.[0-9]+)?$/.test(trimmed)) throw new Error(`${what}: type an amount such as 12.5.`);
   if (fraction.length > decimals) throw new Error(`${what}: at most ${decimals} decimals.`);
-  return parseUnits(trimmed, decimals);
+  const units = parseUnits(trimmed, decimals);
+  if (units > max) throw new Error(`${what}: at most ${formatUnits(max, decimals)}.`);
+  return units;
+}
+
+function wholeNumber(text: string, max: bigint, what: string): bigint {
+  const trimmed = text.trim();
+  if (!/^[0-9]+$/.test(trimmed)) throw new Error(`${what}: type a whole number, such as 10000.`);
+  const value = BigInt(trimmed);
+  if (value > max) throw new Error(`${what}: at most ${max.toLocaleString("en-US")}.`);
+  return value;
 }
 
 function percentBps(text: string, max: number, what: string): number {
@@ -83,14 +102,11 @@ function encodeTerms(fields: Fields, decimals: number): EncodedTerms {
   const days = Number(fields.durationDays.trim());
   if (!/^[0-9]+(\.[0-9]+)?$/.test(fields.durationDays.trim()) || !(days > 0))
     throw new Error("Duration: type a number of days above zero, such as 30.");
-  const duration = Math.round(days * DAY);
-  if (duration > 2 ** 32 - 1) throw new Error("Duration: at most 49,710 days.");
-  if (!/^[0-9]+$/.test(fields.includedCalls.trim()))
-    throw new Error("Included calls: type a whole number, such as 10000.");
-  const includedCalls = BigInt(fields.includedCalls.trim());
-  if (includedCalls >= 2n ** 64n) throw new Error("Included calls: that number is too large.");
+  if (days > MAX_DURATION_DAYS)
+    throw new Error(`Duration: at most ${MAX_DURATION_DAYS.toLocaleString("en-US")} days.`);
+  const duration = Math.max(1, Math.round(days * DAY));
   return {
-    price: amount(fields.price, decimals, "Price"),
+    price: amount(fields.price, decimals, MAX_PRICE, "Price"),
     duration,
     contributorsBps: percentBps(fields.contributorsPercent, 100, "Contributors' share"),
     derivativeRevShareBps: percentBps(
@@ -102,8 +118,11 @@ function encodeTerms(fields: Fields, decimals: number): EncodedTerms {
       (bits, [, bit]) => bits | bit,
       0,
     ),
-    feePerCall: amount(fields.feePerCall, decimals, "Fee per extra call"),
-    includedCalls,
+    maxDerivatives: Number(
+      wholeNumber(fields.maxDerivatives, BigInt(MAX_DERIVATIVES), "Models per licence"),
+    ),
+    feePerCall: amount(fields.feePerCall, decimals, MAX_FEE_PER_CALL, "Fee per extra call"),
+    includedCalls: wholeNumber(fields.includedCalls, MAX_CALLS, "Included calls"),
   };
 }
 
@@ -128,6 +147,7 @@ export function setTermsInWords(
     `${Number(terms.includedCalls).toLocaleString("en-US")} calls included, then ${money(terms.feePerCall)} a call`,
     allowed.length ? `allows ${allowed.join(", ")}` : "allows nothing beyond use",
     bits & 16 ? "attribution required" : "no attribution required",
+    `${Number(terms.maxDerivatives)} derived model(s) per licence`,
     `${Number(terms.derivativeRevShareBps) / 100} % of derived models' sales`,
     `${Number(terms.contributorsBps) / 100} % of its revenue to its data contributors`,
   ].join("; ");
@@ -305,6 +325,16 @@ export function TermsProposalForm({ blockNumber }: { blockNumber: bigint | undef
                 {words}{" "}
               </label>
             ))}
+          </p>
+          <p>
+            <label>
+              Models one licence may derive (at most {MAX_DERIVATIVES}){" "}
+              <input
+                aria-label="Models per licence"
+                value={fields.maxDerivatives}
+                onChange={(e) => set({ maxDerivatives: e.target.value })}
+              />
+            </label>
           </p>
           <p>
             <label>

@@ -128,6 +128,11 @@ function LicenceCard({
             <span className="muted">its terms are not indexed yet</span>
           )}
         </dd>
+        <dt>Models derived</dt>
+        <dd data-testid="derivations">
+          {licence.derivations.toLocaleString("en-US")}
+          {licence.terms ? ` of ${licence.terms.max_derivatives.toLocaleString("en-US")}` : ""}
+        </dd>
         <dt>Included calls left</dt>
         <dd data-testid="included-calls-left">
           {includedLeft === null

@@ -243,21 +243,28 @@ function RoyaltyStack({ model }: { model: Model }) {
   );
 }
 
-/** The sentence for a purchase refused because the price rose past the one shown (LicenseManagerPriceAboveMax). */
-function priceChange(error: unknown, token: Token): string | null {
+/** The sentence for a purchase refused because the terms changed since they were shown
+ * (LicenseManagerTermsVersionMismatch) or the price is above the one shown (LicenseManagerPriceAboveMax). */
+function termsChange(error: unknown, token: Token): string | null {
   if (!(error instanceof BaseError)) return null;
   const revert = error.walk((cause) => cause instanceof ContractFunctionRevertedError);
-  if (
-    !(revert instanceof ContractFunctionRevertedError) ||
-    revert.data?.errorName !== "LicenseManagerPriceAboveMax"
-  )
-    return null;
-  const [price, shown] = revert.data.args as readonly [bigint, bigint];
-  return (
-    `The price changed to ${formatAmount(price, token.decimals, token.symbol)} since you loaded the page ` +
-    `(you were shown ${formatAmount(shown, token.decimals, token.symbol)}); reload to see the new terms. ` +
-    "No licence was bought and nothing was paid."
-  );
+  if (!(revert instanceof ContractFunctionRevertedError)) return null;
+  const nothingLost = "No licence was bought and nothing was paid.";
+  if (revert.data?.errorName === "LicenseManagerTermsVersionMismatch") {
+    const [shown, current] = revert.data.args as readonly [bigint, bigint];
+    return (
+      `The licence terms changed to version ${current} since you loaded the page (you were shown ` +
+      `version ${shown}); reload to see the new terms. ${nothingLost}`
+    );
+  }
+  if (revert.data?.errorName === "LicenseManagerPriceAboveMax") {
+    const [price, shown] = revert.data.args as readonly [bigint, bigint];
+    return (
+      `The price is ${formatAmount(price, token.decimals, token.symbol)}, above the ` +
+      `${formatAmount(shown, token.decimals, token.symbol)} you were shown; reload to see the terms. ${nothingLost}`
+    );
+  }
+  return null;
 }
 
 function BuyLicence({ model, terms, onStale }: { model: Model; terms: Terms; onStale: () => void }) {
@@ -277,7 +284,7 @@ function BuyLicence({ model, terms, onStale }: { model: Model; terms: Terms; onS
   });
   const validLicences = held.data?.data.filter((licence) => licence.valid) ?? [];
   const short = balance.data !== undefined && balance.data < price;
-  const staleTerms = tx.state.status === "failed" && priceChange(tx.state.error, token) !== null;
+  const staleTerms = tx.state.status === "failed" && termsChange(tx.state.error, token) !== null;
 
   async function buy(buyer: Address) {
     const purchase: TxStep = [
@@ -286,7 +293,7 @@ function BuyLicence({ model, terms, onStale }: { model: Model; terms: Terms; onS
         address: licenseManager,
         abi: licenseManagerAbi,
         functionName: "purchase",
-        args: [BigInt(model.id), buyer, price], // maxPrice: the price shown
+        args: [BigInt(model.id), buyer, price, BigInt(terms.version)], // the price and terms shown
       },
     ];
     const steps = await payingSteps(config, {
@@ -343,7 +350,7 @@ function BuyLicence({ model, terms, onStale }: { model: Model; terms: Terms; onS
         </>
       )}
       {readError && <p className="error">{readError}</p>}
-      <TxStatus state={tx.state} explain={(error) => priceChange(error, token)} />
+      <TxStatus state={tx.state} explain={(error) => termsChange(error, token)} />
       {staleTerms && (
         <button
           className="secondary"

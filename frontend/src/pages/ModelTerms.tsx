@@ -43,11 +43,15 @@ export function permissionWords(permissions: Permission[]): string {
   return parts.join("; ");
 }
 
+function derivationWords(count: number): string {
+  return count === 0 ? "no model" : count === 1 ? "one model" : `${count.toLocaleString("en-US")} models`;
+}
+
 /** The whole of a terms version as one sentence a licensee can read before paying. */
 export function termsInWords(terms: Terms, token: Token): string {
   return (
     `${priceWords(terms, token)}, ${usageWords(terms, token)}; ${permissionWords(terms.permissions)}; ` +
-    `models derived from it pay it ${percent(terms.derivative_rev_share_bps)} of every payment; ` +
+    `one licence may derive ${derivationWords(terms.max_derivatives)}; models derived from it pay it ${percent(terms.derivative_rev_share_bps)} of every payment; ` +
     `${percent(terms.contributors_bps)} of its revenue goes to its data contributors.`
   );
 }

@@ -79,7 +79,9 @@ def test_getProposal_termsChange_liveStateVotesAndDecodedAction(
         "setTerms",
         "0",
     )
-    assert action["signature"] == "setTerms(uint256,(uint128,uint32,uint16,uint16,uint8,uint128,uint64))"
+    assert (
+        action["signature"] == "setTerms(uint256,(uint128,uint32,uint16,uint16,uint8,uint16,uint128,uint64))"
+    )
     assert action["args"] == {"modelId": world.student, "terms": dict(zip(names, terms, strict=True))}
     assert action["call"].startswith(
         f"LicenseManager.setTerms(modelId={world.student}, terms={{price: 250000000,"

@@ -102,6 +102,7 @@ def test_model_returnsVersionsParentsDatasetsAndTerms(client: ChainClient, platf
         contributors_bps=2_000,
         derivative_rev_share_bps=1_000,
         permissions=Permission.DERIVATIVES | Permission.ATTRIBUTION,
+        max_derivatives=1,
         fee_per_call=1_000,
         included_calls=1_000,
     )
@@ -110,6 +111,7 @@ def test_model_returnsVersionsParentsDatasetsAndTerms(client: ChainClient, platf
         ParentEdge(parent_id=base_id, edge_type=EdgeType.FINE_TUNE, licence_id=licence_id),
     )
     assert derived.terms.price == 0
+    assert client.licence(licence_id=licence_id).derivations == 1  # the licence has used its one derivation
 
 
 def test_dataset_returnsCuratorAndVersions(client: ChainClient, platform: Platform) -> None:
@@ -179,6 +181,7 @@ def test_licence_returnsPurchasedLicence(client: ChainClient, platform: Platform
     assert licence.terms_version == 1
     assert licence.terms == client.terms(model_id=model_id)
     assert licence.expires_at == _block_time(client, purchase["blockNumber"]) + timedelta(seconds=3_600)
+    assert licence.derivations == 0
     assert licence.credit == 5 * USDC
     assert licence.settled_calls == 0
     assert licence.last_settled_epoch == 0

@@ -25,31 +25,37 @@ def test_validityStatus_aroundExpiry(now: float, in_credit: bool, status: str) -
 
 
 @pytest.mark.parametrize(
-    ("settled", "metered", "credit", "expected"),
+    ("settled", "unsettled", "credit", "expected"),
     [
         (0, 0, 0, Quota(metered_calls=0, unsettled_calls=0, unsettled_fee=0, calls_left=100)),
         (0, 40, 0, Quota(metered_calls=40, unsettled_calls=40, unsettled_fee=0, calls_left=60)),
         # 30 beyond the 100 included cost 300 of the credit; 700 left pays 70 more.
         (0, 130, 1_000, Quota(metered_calls=130, unsettled_calls=130, unsettled_fee=300, calls_left=70)),
         # Already billed beyond the included calls at settlement: only the new calls cost.
-        (120, 130, 800, Quota(metered_calls=130, unsettled_calls=10, unsettled_fee=100, calls_left=70)),
+        (120, 10, 800, Quota(metered_calls=130, unsettled_calls=10, unsettled_fee=100, calls_left=70)),
         # Owed more than the credit: nothing left.
         (0, 300, 1_000, Quota(metered_calls=300, unsettled_calls=300, unsettled_fee=2_000, calls_left=0)),
-        # Settled ahead of the metering this service holds (another meter): nothing unsettled.
-        (150, 100, 500, Quota(metered_calls=150, unsettled_calls=0, unsettled_fee=0, calls_left=50)),
+        # Part of the included calls settled, the rest of them and more metered since.
+        (60, 90, 500, Quota(metered_calls=150, unsettled_calls=90, unsettled_fee=500, calls_left=0)),
     ],
 )
-def test_quota_includedThenPaidCalls(settled: int, metered: int, credit: int, expected: Quota) -> None:
+def test_quota_includedThenPaidCalls(settled: int, unsettled: int, credit: int, expected: Quota) -> None:
     assert (
         quota(
-            included_calls=100, fee_per_call=10, credit=credit, settled_calls=settled, metered_calls=metered
+            included_calls=100,
+            fee_per_call=10,
+            credit=credit,
+            settled_calls=settled,
+            unsettled_calls=unsettled,
         )
         == expected
     )
 
 
 def test_quota_freeExtraCalls_noLimit() -> None:
-    left = quota(included_calls=100, fee_per_call=0, credit=0, settled_calls=0, metered_calls=500).calls_left
+    left = quota(
+        included_calls=100, fee_per_call=0, credit=0, settled_calls=0, unsettled_calls=500
+    ).calls_left
 
     assert left is None
 
@@ -61,6 +67,7 @@ def _licence(licence_id: int, credit: int) -> Licence:
         holder="0x" + "11" * 20,
         terms_version=1,
         expires_at=2_000_000_000,
+        derivations=0,
         credit=credit,
         settled_calls=0,
         last_settled_epoch=0,

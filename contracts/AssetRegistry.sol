@@ -31,6 +31,9 @@ contract AssetRegistry is IAssetRegistry, ERC721, AccessControl {
     mapping(uint256 modelId => ParentEdge[]) private _parents;
     mapping(uint256 modelId => DatasetUse[]) private _trainingDatasets;
     mapping(uint256 datasetId => DatasetVersion[]) private _datasetVersions;
+    // Operators are kept per owner tenure: a transfer starts a new tenure, so clearing costs one write.
+    mapping(uint256 modelId => uint256) private _ownerTenure;
+    mapping(uint256 modelId => mapping(uint256 tenure => mapping(address operator => bool))) private _operators;
 
     /// @param admin The DAO's timelock: manages the oracle role.
     /// @param oracle The platform's epoch oracle, allowed to commit dataset versions.
@@ -89,6 +92,20 @@ contract AssetRegistry is IAssetRegistry, ERC721, AccessControl {
         versions.push(ModelVersion(manifestCid, weightsHash, uint64(block.timestamp)));
         version = versions.length;
         emit ModelVersionPublished(modelId, version, manifestCid, weightsHash);
+    }
+
+    /// @inheritdoc IAssetRegistry
+    function setModelOperator(uint256 modelId, address operator, bool allowed) external {
+        _requireKind(modelId, AssetKind.MODEL);
+        if (ownerOf(modelId) != msg.sender) revert AssetRegistryUnauthorized(modelId, msg.sender);
+        if (operator == address(0)) revert AssetRegistryZeroOperator();
+        _operators[modelId][_ownerTenure[modelId]][operator] = allowed;
+        emit ModelOperatorSet(modelId, operator, allowed);
+    }
+
+    /// @inheritdoc IAssetRegistry
+    function isModelOperator(uint256 modelId, address operator) external view returns (bool) {
+        return _operators[modelId][_ownerTenure[modelId]][operator];
     }
 
     /// @inheritdoc IAssetRegistry
@@ -171,6 +188,15 @@ contract AssetRegistry is IAssetRegistry, ERC721, AccessControl {
         return string.concat("ipfs://", datasetVersions[datasetVersions.length - 1].manifestCid);
     }
 
+    /// @dev A model that changes hands loses the operators its previous owner named.
+    function _update(address to, uint256 tokenId, address auth) internal override returns (address from) {
+        from = super._update(to, tokenId, auth);
+        if (from != address(0) && _kinds[tokenId] == AssetKind.MODEL) {
+            ++_ownerTenure[tokenId];
+            emit ModelOperatorsCleared(tokenId);
+        }
+    }
+
     /// @inheritdoc ERC721
     function supportsInterface(
         bytes4 interfaceId
@@ -211,6 +237,7 @@ contract AssetRegistry is IAssetRegistry, ERC721, AccessControl {
         parents = new IRoyaltyRouter.Ancestor[](edges.length);
         for (uint256 i; i < edges.length; ++i) {
             ParentEdge calldata edge = edges[i];
+            if (edge.parentId == modelId) revert AssetRegistrySelfParent(modelId);
             _requireKind(edge.parentId, AssetKind.MODEL);
             for (uint256 j; j < i; ++j) {
                 if (edges[j].parentId == edge.parentId) revert AssetRegistryDuplicate(edge.parentId);

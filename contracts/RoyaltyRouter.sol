@@ -61,19 +61,22 @@ contract RoyaltyRouter is IRoyaltyRouter, AccessControl, ReentrancyGuard {
     /// @inheritdoc IRoyaltyRouter
     function registerSplit(uint256 modelId, Ancestor[] calldata parents, Pool[] calldata pools) external {
         if (msg.sender != address(_registry)) revert RoyaltyRouterUnauthorized(msg.sender);
-        Ancestor[] storage stack = _royaltyStacks[modelId];
+        Ancestor[] memory merged = new Ancestor[](MAX_ANCESTORS);
+        uint256 size;
         for (uint256 i; i < parents.length; ++i) {
-            _pushAncestor(modelId, stack, parents[i]);
-        }
-        for (uint256 i; i < parents.length; ++i) {
+            size = _merge(merged, size, parents[i]);
             Ancestor[] storage inherited = _royaltyStacks[parents[i].modelId];
             for (uint256 j; j < inherited.length; ++j) {
-                _pushAncestor(modelId, stack, inherited[j]);
+                size = _merge(merged, size, inherited[j]);
             }
         }
+        Ancestor[] storage stack = _royaltyStacks[modelId];
         uint256 totalBps;
-        for (uint256 i; i < stack.length; ++i) {
-            totalBps += stack[i].revShareBps;
+        for (uint256 i; i < size; ++i) {
+            Ancestor memory ancestor = merged[i];
+            stack.push(ancestor);
+            totalBps += ancestor.revShareBps;
+            emit RoyaltyStackEntryAdded(modelId, ancestor.modelId, ancestor.revShareBps);
         }
         if (totalBps > MAX_STACK_BPS) revert RoyaltyRouterStackTooExpensive(totalBps, MAX_STACK_BPS);
 
@@ -193,14 +196,23 @@ contract RoyaltyRouter is IRoyaltyRouter, AccessControl, ReentrancyGuard {
     }
 
     /// @dev Appends `ancestor` to `stack` unless it is already there.
-    function _pushAncestor(uint256 modelId, Ancestor[] storage stack, Ancestor memory ancestor) private {
-        uint256 size = stack.length;
-        for (uint256 i; i < size; ++i) {
-            if (stack[i].modelId == ancestor.modelId) return;
+    /// @dev Adds `ancestor` to the first `size` entries of `merged`, kept sorted by model id, at the higher
+    /// of its shares when it is there already; returns the new size. Order-free by construction.
+    function _merge(
+        Ancestor[] memory merged,
+        uint256 size,
+        Ancestor memory ancestor
+    ) private pure returns (uint256) {
+        uint256 at;
+        while (at < size && merged[at].modelId < ancestor.modelId) ++at;
+        if (at < size && merged[at].modelId == ancestor.modelId) {
+            if (ancestor.revShareBps > merged[at].revShareBps) merged[at].revShareBps = ancestor.revShareBps;
+            return size;
         }
         if (size == MAX_ANCESTORS) revert RoyaltyRouterTooManyAncestors(size + 1, MAX_ANCESTORS);
-        stack.push(ancestor);
-        emit RoyaltyStackEntryAdded(modelId, ancestor.modelId, ancestor.revShareBps);
+        for (uint256 k = size; k > at; --k) merged[k] = merged[k - 1];
+        merged[at] = ancestor;
+        return size + 1;
     }
 
     function _setProtocolFee(uint256 feeBps) private {

@@ -9,6 +9,12 @@ account or the Brownie account ``PROVENANT_DEPLOYER``. The configuration comes f
 The contracts reference each other through immutables, so their addresses are predicted from the
 deployer's nonce before the first deployment. Every admin role goes to the timelock in the constructors:
 the deployer never holds one, and the timelock's own admin is left empty, so the DAO alone governs.
+
+On any chain but a development one (chain ids 31337 and 1337) the script refuses to run unless the oracle,
+the guardian, the treasury and the payment token are given explicitly and none of the roles is the
+deployer; genesis PROV then goes to the timelock unless another recipient (a vesting contract) is named,
+never to the deployer. After deploying it checks, and prints, that the deployer holds no role and no
+address named in the configuration holds votes at or above quorum.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from pathlib import Path
 from brownie import accounts, chain, network, project, web3
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+DEVELOPMENT_CHAIN_IDS = frozenset({31337, 1337})
+TIMELOCK = "timelock"  # PROVENANT_TREASURY's word for the DAO's own timelock
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Deployment order; each name's address is predicted from the deployer's nonce before anything is sent.
@@ -42,9 +50,10 @@ class DeployConfig:
     oracle: str
     guardian: str
     payment_token: str | None = None  # None: deploy MockUSDC (development only)
+    treasury: str | None = None  # None: the timelock
     prov_cap: int = 1_000_000_000 * 10**18
     prov_genesis_amount: int = 100_000_000 * 10**18
-    prov_genesis_recipient: str | None = None  # None: the deployer
+    prov_genesis_recipient: str | None = None  # None: the deployer on a development chain, else the timelock
     timelock_delay: int = 60  # seconds
     voting_delay: int = 1  # blocks
     voting_period: int = 20  # blocks
@@ -85,9 +94,92 @@ class DeployConfig:
             oracle=env.get("PROVENANT_ORACLE", deployer),
             guardian=env.get("PROVENANT_GUARDIAN", deployer),
             payment_token=env.get("PROVENANT_PAYMENT_TOKEN"),
+            treasury=None
+            if env.get("PROVENANT_TREASURY", TIMELOCK) == TIMELOCK
+            else env["PROVENANT_TREASURY"],
             prov_genesis_recipient=env.get("PROVENANT_GENESIS_RECIPIENT"),
             **ints,
         )
+
+
+class UnsafeDeployment(ValueError):
+    """A live deployment whose configuration would leave the deployer, or one address, in control."""
+
+
+def check_live_config(env: dict[str, str], deployer: str, chain_id: int) -> None:
+    """Refuses, on a chain that is not a development one, any role left to default or given to the
+    deployer, a payment token left to the mock, and genesis PROV for the deployer."""
+    if chain_id in DEVELOPMENT_CHAIN_IDS:
+        return
+    problems = [
+        f"{name} must be given explicitly on chain {chain_id}"
+        for name in (
+            "PROVENANT_ORACLE",
+            "PROVENANT_GUARDIAN",
+            "PROVENANT_TREASURY",
+            "PROVENANT_PAYMENT_TOKEN",
+        )
+        if not env.get(name)
+    ]
+    problems += [
+        f"{name} must not be the deployer ({deployer})"
+        for name in (
+            "PROVENANT_ORACLE",
+            "PROVENANT_GUARDIAN",
+            "PROVENANT_TREASURY",
+            "PROVENANT_GENESIS_RECIPIENT",
+        )
+        if env.get(name, "").lower() == deployer.lower()
+    ]
+    if problems:
+        raise UnsafeDeployment("refusing a live deployment: " + "; ".join(problems))
+
+
+def audit(deployed: dict, deployer: str, config: DeployConfig) -> list[str]:
+    """What the deployment hands to whom, checked: raises UnsafeDeployment when the deployer holds a role
+    or an address holds votes at or above quorum; otherwise returns the findings, one line each."""
+    timelock, prov, governor = (
+        deployed["TimelockController"],
+        deployed["ProvenanceToken"],
+        deployed["ProvenantGovernor"],
+    )
+    roles = {
+        "TimelockController": ("DEFAULT_ADMIN_ROLE", "PROPOSER_ROLE", "EXECUTOR_ROLE", "CANCELLER_ROLE"),
+        "AssetRegistry": ("DEFAULT_ADMIN_ROLE", "ORACLE_ROLE"),
+        "LicenseManager": ("DEFAULT_ADMIN_ROLE", "ORACLE_ROLE"),
+        "RoyaltyRouter": ("DEFAULT_ADMIN_ROLE",),
+        "RewardDistributor": ("DEFAULT_ADMIN_ROLE", "ORACLE_ROLE", "GUARDIAN_ROLE"),
+    }
+    problems = [
+        f"the deployer holds {role} on {name}"
+        for name, names in roles.items()
+        for role in names
+        if deployed[name].hasRole(getattr(deployed[name], role)(), deployer)
+        and not (role == "ORACLE_ROLE" and config.oracle.lower() == deployer.lower())
+        and not (role == "GUARDIAN_ROLE" and config.guardian.lower() == deployer.lower())
+    ]
+    quorum = prov.totalSupply() * config.quorum_percent // 100
+    holders = {
+        deployer,
+        config.oracle,
+        config.guardian,
+        config.prov_genesis_recipient or deployer,
+        timelock.address,
+    }
+    votes = {address: prov.getVotes(address) for address in holders}
+    problems += [
+        f"{address} holds {power} votes, at or above quorum ({quorum})"
+        for address, power in votes.items()
+        if quorum and power >= quorum
+    ]
+    if problems:
+        raise UnsafeDeployment("the deployment is not safe: " + "; ".join(problems))
+    return [
+        f"governor {governor.address} proposes through timelock {timelock.address} (delay {timelock.getMinDelay()} s)",
+        f"the deployer {deployer} holds no admin role",
+        f"PROV supply {prov.totalSupply()}: {prov.balanceOf(timelock)} held by the timelock; quorum {quorum} votes",
+        f"no address named in the configuration holds votes at or above quorum (largest: {max(votes.values())})",
+    ]
 
 
 def _predict_addresses(deployer, first_nonce: int) -> dict[str, str]:
@@ -105,9 +197,12 @@ def deploy(deployer, config: DeployConfig) -> dict:
     deployment_block = web3.eth.block_number
 
     at = _predict_addresses(deployer, deployer.nonce)
+    genesis_recipient = config.prov_genesis_recipient or (
+        deployer.address if chain.id in DEVELOPMENT_CHAIN_IDS else at["TimelockController"]
+    )
     deployed = {
         "ProvenanceToken": build.ProvenanceToken.deploy(
-            config.prov_genesis_recipient or deployer,
+            genesis_recipient,
             config.prov_genesis_amount,
             config.prov_cap,
             at["RewardDistributor"],
@@ -145,7 +240,7 @@ def deploy(deployer, config: DeployConfig) -> dict:
             at["LicenseManager"],
             at["RewardDistributor"],
             payment_token_address,
-            at["TimelockController"],
+            config.treasury or at["TimelockController"],
             config.protocol_fee_bps,
             tx,
         ),
@@ -198,7 +293,11 @@ def main() -> None:
         deployer = accounts[0]
     else:
         deployer = accounts.load(os.environ["PROVENANT_DEPLOYER"])
+    check_live_config(dict(os.environ), deployer.address, chain.id)
     config = DeployConfig.from_env(deployer.address)
     deployed = deploy(deployer, config)
+    findings = audit(deployed, deployer.address, config)
     path = write_manifest(deployed, config)
     print(f"Deployed {len(DEPLOY_ORDER)} contracts on chain {chain.id}; manifest written to {path}")
+    for finding in findings:
+        print(f"  checked: {finding}")

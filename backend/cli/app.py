@@ -80,20 +80,43 @@ def deploy(
     manifest: Annotated[
         Path, typer.Option("--manifest", envvar="PROVENANT_MANIFEST", help="Where to write the manifest.")
     ] = DEFAULT_MANIFEST,
-    oracle: Annotated[str | None, typer.Option(help="The oracle's address (default: the deployer).")] = None,
+    oracle: Annotated[
+        str | None, typer.Option(help="The oracle's address (development chains: default the deployer).")
+    ] = None,
     guardian: Annotated[
-        str | None, typer.Option(help="The guardian's address (default: the deployer).")
+        str | None, typer.Option(help="The guardian's address (development chains: default the deployer).")
+    ] = None,
+    treasury: Annotated[
+        str | None,
+        typer.Option(help="Where protocol fees go: an address, or `timelock` for the DAO (the default)."),
+    ] = None,
+    genesis_recipient: Annotated[
+        str | None,
+        typer.Option(
+            help="Who gets genesis PROV, e.g. a vesting contract (default: the timelock on a live chain)."
+        ),
     ] = None,
     payment_token: Annotated[
         str | None, typer.Option(help="ERC-20 to pay in (default: deploy MockUSDC, development only).")
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Deploy every contract from --key's account and write the deployment manifest."""
+    """Deploy every contract from --key's account and write the deployment manifest.
+
+    On a chain other than a development one (ids 31337, 1337), --oracle, --guardian, --treasury and
+    --payment-token are required and none may be the deployer."""
     signer(key)
     assert key is not None
     roles = {}
-    for name, value in (("--oracle", oracle), ("--guardian", guardian), ("--payment-token", payment_token)):
+    if treasury is not None and treasury.lower() == "timelock":
+        roles["--treasury"] = "timelock"
+    for name, value in (
+        ("--oracle", oracle),
+        ("--guardian", guardian),
+        ("--treasury", None if "--treasury" in roles else treasury),
+        ("--genesis-recipient", genesis_recipient),
+        ("--payment-token", payment_token),
+    ):
         if value is not None:
             try:
                 roles[name] = checksum_address(value, what=name)
@@ -101,24 +124,30 @@ def deploy(
                 raise bad_input(str(error)) from None
     with progress_bar() as progress:
         progress.add_task("deploying (compiling if needed, then one transaction per contract)", total=None)
-        written = deploy_contracts(
+        written = manifest.resolve()
+        findings = deploy_contracts(
             rpc_url=rpc_url,
             private_key=key,
-            manifest_path=manifest.resolve(),
+            manifest_path=written,
             oracle=roles.get("--oracle"),
             guardian=roles.get("--guardian"),
             payment_token=roles.get("--payment-token"),
+            treasury=roles.get("--treasury"),
+            genesis_recipient=roles.get("--genesis-recipient"),
         )
     result = json.loads(written.read_text())
     summary = {
         "manifest": str(written),
         "chain_id": result["chainId"],
         "contracts": {name: entry["address"] for name, entry in result["contracts"].items()},
+        "checked": findings,
     }
 
     def human() -> None:
         out.print(f"Deployed on chain {result['chainId']}; manifest written to {written}")
         for name, address in summary["contracts"].items():
             out.print(f"  {name:<20} {address}")
+        for finding in findings:
+            out.print(f"checked: {finding}")
 
     emit(summary, as_json=as_json, human=human)

@@ -19,6 +19,8 @@ from backend.chain.client import ChainUnavailable
 from backend.devchain import PROJECT_ROOT
 
 NETWORK_ID = "provenant-deploy"
+# How scripts/deploy.py's refusals and post-deployment checks appear in brownie's output.
+_UNSAFE, _CHECKED = "UnsafeDeployment: ", "checked: "
 
 
 class DeploymentFailed(RuntimeError):
@@ -33,8 +35,11 @@ def deploy_contracts(
     oracle: str | None,
     guardian: str | None,
     payment_token: str | None,
-) -> Path:
-    """Deploys every contract from ``private_key``'s account; returns ``manifest_path``, written."""
+    treasury: str | None = None,
+    genesis_recipient: str | None = None,
+) -> list[str]:
+    """Deploys every contract from ``private_key``'s account and writes ``manifest_path``; returns what the
+    deploy script checked afterwards (who holds roles and votes), one finding a line."""
     try:
         chain_id = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": 30})).eth.chain_id
     except Exception as error:
@@ -60,6 +65,8 @@ def deploy_contracts(
             "PROVENANT_ORACLE": oracle,
             "PROVENANT_GUARDIAN": guardian,
             "PROVENANT_PAYMENT_TOKEN": payment_token,
+            "PROVENANT_TREASURY": treasury,
+            "PROVENANT_GENESIS_RECIPIENT": genesis_recipient,
         }
         env = {
             **{name: value for name, value in os.environ.items() if name not in roles},
@@ -85,8 +92,11 @@ def deploy_contracts(
         )
     if completed.returncode != 0 or not manifest_path.exists():
         output = (completed.stdout + completed.stderr).replace(private_key, "<key>")
+        refused = [line.split(_UNSAFE, 1)[1] for line in output.splitlines() if _UNSAFE in line]
+        if refused:
+            raise DeploymentFailed(refused[-1].strip())
         last = [line for line in output.splitlines() if line.strip()][-1:] or ["no output"]
         raise DeploymentFailed(
             f"the deployment failed ({last[0].strip()}); run with a funded key and see brownie's output"
         )
-    return manifest_path
+    return [line.split(_CHECKED, 1)[1] for line in completed.stdout.splitlines() if _CHECKED in line]

@@ -89,6 +89,10 @@ interface IAssetRegistry {
     );
     /// @notice A dataset was registered.
     event DatasetRegistered(uint256 indexed datasetId, address indexed curator, string manifestCid);
+    /// @notice The owner of `modelId` named (`allowed`) or removed `operator` as a reporter of its usage.
+    event ModelOperatorSet(uint256 indexed modelId, address indexed operator, bool allowed);
+    /// @notice `modelId` changed hands: every operator its previous owner named is removed.
+    event ModelOperatorsCleared(uint256 indexed modelId);
     /// @notice A new version of `datasetId` was committed.
     event DatasetVersionCommitted(
         uint256 indexed datasetId,
@@ -115,6 +119,10 @@ interface IAssetRegistry {
     error AssetRegistryInvalidDatasetWeights(uint256 sumBps);
     /// @notice The registrant may not derive from `parentId` this way with licence `licenceId`.
     error AssetRegistryDerivationNotLicensed(uint256 parentId, EdgeType edgeType, uint256 licenceId);
+    /// @notice A model listed itself as its parent.
+    error AssetRegistrySelfParent(uint256 modelId);
+    /// @notice The zero address cannot be a model operator.
+    error AssetRegistryZeroOperator();
 
     /// @notice Most direct parents a model may have.
     function MAX_PARENTS() external view returns (uint256);
@@ -139,6 +147,14 @@ interface IAssetRegistry {
         string calldata manifestCid,
         bytes32 weightsHash
     ) external returns (uint256 version);
+
+    /// @notice Names (`allowed` true) or removes an operator that reports `modelId`'s metered usage to the
+    /// platform. Only the model's owner. Operators belong to the owner who named them: a transfer of the
+    /// model removes them all (ModelOperatorsCleared).
+    function setModelOperator(uint256 modelId, address operator, bool allowed) external;
+
+    /// @notice Whether `operator` is a usage reporter its current owner named for `modelId`.
+    function isModelOperator(uint256 modelId, address operator) external view returns (bool);
 
     /// @notice Registers a dataset curated (owned) by the caller.
     function registerDataset(string calldata manifestCid) external returns (uint256 datasetId);

@@ -71,9 +71,11 @@ interface IRoyaltyRouter {
     /// @notice Cap on the sum of a royalty stack's shares (basis points of every payment).
     function MAX_STACK_BPS() external view returns (uint256);
 
-    /// @notice Records a new model's split: its royalty stack is its direct `parents` (in order) followed by
-    /// their own stacks, an ancestor reached twice counted once at its first share; `pools` are its training
-    /// datasets by weight. Only the asset registry, when it registers the model.
+    /// @notice Records a new model's split: its royalty stack is the set of its direct `parents` and every
+    /// model in their stacks, each once at the highest share any path gives it, sorted by model id; so the
+    /// order of the parents, or listing an ancestor directly under an older, cheaper licence, changes
+    /// nothing. `pools` are its training datasets by weight. Only the asset registry, when it registers the
+    /// model.
     function registerSplit(uint256 modelId, Ancestor[] calldata parents, Pool[] calldata pools) external;
 
     /// @notice Splits `amount`, already transferred to this contract, among `modelId`'s payees.

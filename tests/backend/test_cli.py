@@ -15,6 +15,7 @@ import pytest
 from eth_account import Account
 from sqlalchemy import Engine
 from typer.testing import CliRunner, Result
+from web3 import HTTPProvider, Web3
 
 from backend.chain.client import ChainClient, Permission
 from backend.cli import app
@@ -326,6 +327,64 @@ def test_deploy_writesTheManifest_alsoAgainOnAChainThatForgotTheFirst(
     assert {name: c["address"] for name, c in deployed[0].items()} == {
         name: c["address"] for name, c in deployed[1].items()
     }
+
+
+def test_deploy_liveChain_refusesRolesLeftToTheDeployerThenDeploysWithNoneOfThem(
+    run: Callable[..., Result], isolated_chain: DevChain, tmp_path: Path
+) -> None:
+    from backend.devchain import free_port, launch_anvil, stop_anvil
+
+    port = free_port()
+    anvil = launch_anvil(port, tmp_path / "anvil.log", "--chain-id", "8453")  # not a development chain
+    try:
+        live = {"PROVENANT_RPC_URL": f"http://127.0.0.1:{port}"}
+        w3 = Web3(HTTPProvider(live["PROVENANT_RPC_URL"]))
+        deadline = time.monotonic() + 60
+        while not w3.is_connected():
+            assert time.monotonic() < deadline, (tmp_path / "anvil.log").read_text()
+            time.sleep(0.05)
+        key, addresses = isolated_chain.private_keys[0], isolated_chain.addresses
+        deployer, oracle, guardian, treasury = addresses[0], addresses[7], addresses[8], addresses[9]
+        manifest = tmp_path / "live.json"
+        token = "0x" + "12" * 20
+
+        defaults = _error(run("deploy", "--manifest", str(manifest), key=key, **live), EXIT_REFUSED)
+        for name in ("ORACLE", "GUARDIAN", "TREASURY", "PAYMENT_TOKEN"):
+            assert f"PROVENANT_{name} must be given explicitly on chain 8453" in defaults
+        roles = ("--oracle", oracle, "--guardian", guardian, "--treasury", treasury, "--payment-token", token)
+        mine = run(
+            "deploy", "--manifest", str(manifest), *roles, "--genesis-recipient", deployer, key=key, **live
+        )
+        assert f"PROVENANT_GENESIS_RECIPIENT must not be the deployer ({deployer})" in _error(
+            mine, EXIT_REFUSED
+        )
+        as_oracle = run(
+            "deploy", "--manifest", str(manifest), *roles[2:], "--oracle", deployer, key=key, **live
+        )
+        assert "PROVENANT_ORACLE must not be the deployer" in _error(as_oracle, EXIT_REFUSED)
+        assert w3.eth.get_transaction_count(deployer) == 0 and not manifest.exists()
+
+        checked = _json(run("deploy", "--manifest", str(manifest), "--json", *roles, key=key, **live))[
+            "checked"
+        ]
+
+        assert f"the deployer {deployer} holds no admin role" in checked
+        assert any(line.startswith("no address named in the configuration holds votes") for line in checked)
+
+        deployed = json.loads(manifest.read_text())
+        client = ChainClient(rpc_url=live["PROVENANT_RPC_URL"], manifest_path=manifest)
+        prov, timelock = (
+            client.contract("ProvenanceToken"),
+            deployed["contracts"]["TimelockController"]["address"],
+        )
+        assert prov.functions.balanceOf(deployer).call() == 0
+        assert prov.functions.balanceOf(timelock).call() == prov.functions.totalSupply().call() > 0
+        assert client.contract("RoyaltyRouter").functions.treasury().call() == treasury
+        rewards = client.contract("RewardDistributor")
+        assert rewards.functions.hasRole(rewards.functions.GUARDIAN_ROLE().call(), guardian).call()
+        assert not rewards.functions.hasRole(rewards.functions.DEFAULT_ADMIN_ROLE().call(), deployer).call()
+    finally:
+        stop_anvil(anvil)
 
 
 def test_wrongChainId_namesBothChains(

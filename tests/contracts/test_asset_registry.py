@@ -253,7 +253,7 @@ def test_registerModel_inheritsAncestorsOnce(system, owner):
     )
     child = system.register_model(owner, parents=[(left, MERGE, 0), (right, MERGE, 0)], n=4)
     assert plain(system.router.royaltyStackOf(child)) == plain(
-        [(left, 700), (right, 900), (grandparent, 500)]
+        [(grandparent, 500), (left, 700), (right, 900)]
     )
 
 
@@ -288,6 +288,65 @@ def test_registerModel_datasetAsParent_reverts(system, owner):
     dataset_id = system.register_dataset(owner)
     with brownie.reverts(f"AssetRegistryWrongKind: {dataset_id}, {MODEL}, {DATASET}"):
         system.register_model(owner, parents=[(dataset_id, FINE_TUNE, 0)], n=5)
+
+
+def test_registerModel_ownIdAsParent_reverts(system, owner):
+    # The id the registration is about to take, listed as its own parent by the model's future owner.
+    own_id = system.register_model(owner) + 1
+    with brownie.reverts(f"AssetRegistrySelfParent: {own_id}"):
+        system.register_model(owner, parents=[(own_id, FINE_TUNE, 0)], n=6)
+
+
+# --- model operators ------------------------------------------------------------------------------------
+
+
+def test_setModelOperator_byOwner_namesAndRemoves(system, owner, accounts):
+    model_id, operator = system.register_model(owner), accounts[7]
+    assert not system.registry.isModelOperator(model_id, operator)
+
+    tx = system.registry.setModelOperator(model_id, operator, True, {"from": owner})
+    assert dict(tx.events["ModelOperatorSet"]) == {"modelId": model_id, "operator": operator, "allowed": True}
+    assert system.registry.isModelOperator(model_id, operator)
+    assert not system.registry.isModelOperator(model_id, accounts[8])
+
+    tx = system.registry.setModelOperator(model_id, operator, False, {"from": owner})
+    assert tx.events["ModelOperatorSet"]["allowed"] is False
+    assert not system.registry.isModelOperator(model_id, operator)
+
+
+def test_setModelOperator_badCaller_reverts(system, owner, deriver, accounts):
+    model_id, dataset_id = system.register_model(owner), system.register_dataset(owner)
+    with brownie.reverts(custom_error("AssetRegistryUnauthorized", model_id, deriver)):
+        system.registry.setModelOperator(model_id, deriver, True, {"from": deriver})  # naming oneself
+    with brownie.reverts(f"AssetRegistryWrongKind: {dataset_id}, {MODEL}, {DATASET}"):
+        system.registry.setModelOperator(dataset_id, accounts[7], True, {"from": owner})
+    with brownie.reverts(f"AssetRegistryWrongKind: 999, {MODEL}, {NONE}"):
+        system.registry.setModelOperator(999, accounts[7], True, {"from": owner})
+    with brownie.reverts("AssetRegistryZeroOperator: "):
+        system.registry.setModelOperator(model_id, brownie.ZERO_ADDRESS, True, {"from": owner})
+
+
+def test_transferFrom_model_clearsOperatorsOfPreviousOwner(system, owner, deriver, accounts):
+    model_id, operator, new_operator = system.register_model(owner), accounts[7], accounts[8]
+    system.registry.setModelOperator(model_id, operator, True, {"from": owner})
+
+    tx = system.registry.transferFrom(owner, deriver, model_id, {"from": owner})
+    assert tx.events["ModelOperatorsCleared"]["modelId"] == model_id
+    assert not system.registry.isModelOperator(model_id, operator)
+    with brownie.reverts(custom_error("AssetRegistryUnauthorized", model_id, owner)):
+        system.registry.setModelOperator(model_id, operator, True, {"from": owner})
+
+    system.registry.setModelOperator(model_id, new_operator, True, {"from": deriver})
+    # Handed back, the model does not bring back the operators its first owner named.
+    system.registry.transferFrom(deriver, owner, model_id, {"from": deriver})
+    assert not system.registry.isModelOperator(model_id, operator)
+    assert not system.registry.isModelOperator(model_id, new_operator)
+
+
+def test_transferFrom_dataset_emitsNoOperatorEvent(system, owner, deriver):
+    dataset_id = system.register_dataset(owner)
+    tx = system.registry.transferFrom(owner, deriver, dataset_id, {"from": owner})
+    assert "ModelOperatorsCleared" not in tx.events
 
 
 def test_publishModelVersion_byOwner_appendsVersion(system, owner):

@@ -1,8 +1,16 @@
 import json
 
+import pytest
 from brownie import ZERO_ADDRESS
 
-from scripts.deploy import DEPLOY_ORDER, DeployConfig, write_manifest
+from scripts.deploy import (
+    DEPLOY_ORDER,
+    DeployConfig,
+    UnsafeDeployment,
+    audit,
+    check_live_config,
+    write_manifest,
+)
 
 
 def test_deploy_deployerHoldsNoRole(system):
@@ -57,3 +65,51 @@ def test_writeManifest_recordsChainAddressesAndAbis(system, tmp_path, chain):
     assert registry["address"] == system.registry.address
     assert any(item.get("name") == "registerModel" for item in registry["abi"])
     assert manifest["config"]["oracle"] == system.oracle.address
+
+
+def _deployed(system) -> dict:
+    return {
+        "ProvenanceToken": system.prov,
+        "TimelockController": system.timelock,
+        "ProvenantGovernor": system.governor,
+        "AssetRegistry": system.registry,
+        "LicenseManager": system.licenses,
+        "RoyaltyRouter": system.router,
+        "RewardDistributor": system.rewards,
+    }
+
+
+def test_audit_freshDeployment_findsNoRoleAndNoQuorumHolder(system):
+    config = DeployConfig(oracle=system.oracle.address, guardian=system.guardian.address)
+
+    findings = audit(_deployed(system), system.deployer.address, config)
+
+    assert f"the deployer {system.deployer.address} holds no admin role" in findings
+
+
+def test_audit_deployerDelegatedGenesisToItself_isUnsafe(system, chain):
+    config = DeployConfig(oracle=system.oracle.address, guardian=system.guardian.address)
+    system.prov.delegate(system.deployer, {"from": system.deployer})  # the genesis allocation, as votes
+    chain.mine()
+    try:
+        with pytest.raises(UnsafeDeployment, match="at or above quorum"):
+            audit(_deployed(system), system.deployer.address, config)
+    finally:
+        system.prov.delegate(ZERO_ADDRESS, {"from": system.deployer})
+
+
+@pytest.mark.parametrize("chain_id", [31337, 1337])
+def test_checkLiveConfig_developmentChain_allowsDefaults(chain_id):
+    check_live_config({}, "0x" + "ab" * 20, chain_id)
+
+
+def test_checkLiveConfig_liveChain_namesEveryMissingOrDeployerRole():
+    deployer = "0x" + "ab" * 20
+    env = {"PROVENANT_ORACLE": deployer.upper().replace("0X", "0x"), "PROVENANT_TREASURY": "timelock"}
+    with pytest.raises(UnsafeDeployment) as refused:
+        check_live_config(env, deployer, 1)
+    message = str(refused.value)
+    assert "PROVENANT_GUARDIAN must be given explicitly on chain 1" in message
+    assert "PROVENANT_PAYMENT_TOKEN must be given explicitly on chain 1" in message
+    assert "PROVENANT_ORACLE must not be the deployer" in message  # whatever the letter case
+    assert "PROVENANT_TREASURY" not in message  # the DAO's timelock is a fine treasury

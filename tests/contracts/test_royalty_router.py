@@ -7,12 +7,15 @@ Worked examples use the deployment's default protocol fee of 250 bps; every expe
 
 from __future__ import annotations
 
+import itertools
+
 import brownie
 import pytest
 from brownie import ReentrantPayee, ReentrantToken, RevertingReceiver, RoyaltyRouter
 
 from scripts.deploy import DeployConfig, deploy
 from tests.contracts.conftest import (
+    ALL_PERMISSIONS,
     COMMERCIAL,
     DERIVATIVES,
     DISTILL,
@@ -196,8 +199,8 @@ def lineage(system, accounts):
     return {"G": g, "P": p, "C": c, "dG": d_g, "dP": d_p, "dC": d_c, "owners": (g_owner, p_owner, c_owner)}
 
 
-def test_royaltyStack_twoLevelLineage_listsParentThenGrandparent(system, lineage):
-    assert plain(system.router.royaltyStackOf(lineage["C"])) == ((lineage["P"], 500), (lineage["G"], 1_000))
+def test_royaltyStack_twoLevelLineage_listsAncestorsById(system, lineage):
+    assert plain(system.router.royaltyStackOf(lineage["C"])) == ((lineage["G"], 1_000), (lineage["P"], 500))
 
 
 def test_purchase_twoLevelLineage_splitsEachAncestorByItsOwnTerms(system, lineage, accounts):
@@ -220,12 +223,12 @@ def test_purchase_twoLevelLineage_splitsEachAncestorByItsOwnTerms(system, lineag
         15_432_098 + 49_382_715 + 203_703_702,
     ]
     assert events(tx, "AncestorRoyaltyCredited") == [
-        {"modelId": lineage["C"], "ancestorId": lineage["P"], "amount": 61_728_394},
         {"modelId": lineage["C"], "ancestorId": lineage["G"], "amount": 123_456_789},
+        {"modelId": lineage["C"], "ancestorId": lineage["P"], "amount": 61_728_394},
     ]
     assert events(tx, "DatasetPoolCredited") == [
-        {"datasetId": lineage["dP"], "modelId": lineage["P"], "amount": 15_432_098},
         {"datasetId": lineage["dG"], "modelId": lineage["G"], "amount": 49_382_715},
+        {"datasetId": lineage["dP"], "modelId": lineage["P"], "amount": 15_432_098},
         {"datasetId": lineage["dC"], "modelId": lineage["C"], "amount": 203_703_702},
     ]
     assert events(tx, "PaymentSplit") == [
@@ -256,7 +259,7 @@ def test_purchase_afterAncestorTermsChange_splitsRoyaltyByAncestorsCurrentShare(
 
 
 def test_purchase_ancestorThroughTwoParents_isCreditedOnce(system, accounts):
-    # G <- P1, G <- P2, C <- {P1, P2}: C's stack is [P1 300, P2 200, G 1,000] with G once.
+    # G <- P1, G <- P2, C <- {P1, P2}: C's stack is [G 1,000, P1 300, P2 200] with G once.
     # P = 10 USDC: fee 250,000; P1 300,000; P2 200,000; G 1,000,000 (once); C's owner 8,250,000.
     g_owner, p1_owner, p2_owner, c_owner, buyer = accounts[1:6]
     g = system.register_model(g_owner, terms=make_terms(derivative_rev_share_bps=1_000), n=1)
@@ -278,7 +281,7 @@ def test_purchase_ancestorThroughTwoParents_isCreditedOnce(system, accounts):
         parents=[(p1, MERGE, system.buy(c_owner, p1)), (p2, MERGE, system.buy(c_owner, p2))],
         n=4,
     )
-    assert plain(system.router.royaltyStackOf(c)) == ((p1, 300), (p2, 200), (g, 1_000))
+    assert plain(system.router.royaltyStackOf(c)) == ((g, 1_000), (p1, 300), (p2, 200))
 
     watched = (system.timelock, g, p1, p2, c, system.rewards)
     before = credits(system.router, *watched)
@@ -293,7 +296,73 @@ def test_purchase_ancestorThroughTwoParents_isCreditedOnce(system, accounts):
         8_250_000,
         0,
     ]
-    assert [e["ancestorId"] for e in events(tx, "AncestorRoyaltyCredited")] == [p1, p2, g]
+    assert [e["ancestorId"] for e in events(tx, "AncestorRoyaltyCredited")] == [g, p1, p2]
+
+
+def test_registerSplit_ancestorListedUnderOlderCheaperLicence_takesItsHighestShare(system, accounts):
+    """The attack: C lists G directly under a licence bought when G asked 2%, beside P, whose stack holds G
+    at the 10% of G's current terms. The first-met rule gave G 2%; the share is the highest on any path."""
+    g_owner, p_owner, c_owner = accounts[1:4]
+    g = system.register_model(g_owner, terms=make_terms(derivative_rev_share_bps=200), n=1)
+    cheap = system.buy(c_owner, g)
+    system.licenses.setTerms(g, make_terms(derivative_rev_share_bps=1_000), {"from": system.timelock_account})
+    p = system.register_model(
+        p_owner,
+        terms=make_terms(derivative_rev_share_bps=500),
+        parents=[(g, FINE_TUNE, system.buy(p_owner, g))],
+        n=2,
+    )
+    p_licence = system.buy(c_owner, p)
+
+    c = system.register_model(c_owner, parents=[(g, MERGE, cheap), (p, MERGE, p_licence)], n=3)
+
+    assert plain(system.router.royaltyStackOf(c)) == ((g, 1_000), (p, 500))
+
+
+def test_registerSplit_everyOrderOfParents_sameStackAndCreditsToTheWei(system, accounts):
+    """Three parents sharing ancestors at different shares, registered in all six orders: each child's
+    stack, and every credit of a purchase of it, are identical."""
+    owners, buyer = accounts[1:5], accounts[6]
+    generous = make_terms(derivative_rev_share_bps=700, max_derivatives=10, permissions=ALL_PERMISSIONS)
+    g = system.register_model(owners[0], terms=generous, n=1)
+    h = system.register_model(
+        owners[0], terms=make_terms(derivative_rev_share_bps=300, max_derivatives=10), n=2
+    )
+    parents = [
+        system.register_model(
+            owners[1],
+            terms=make_terms(derivative_rev_share_bps=share, max_derivatives=10, permissions=ALL_PERMISSIONS),
+            parents=edges,
+            n=10 + i,
+        )
+        for i, (share, edges) in enumerate(
+            [
+                (400, [(g, FINE_TUNE, system.buy(owners[1], g))]),
+                (250, [(g, MERGE, system.buy(owners[1], g)), (h, MERGE, system.buy(owners[1], h))]),
+                (100, []),
+            ]
+        )
+    ]
+    licences = {parent: system.buy(owners[2], parent) for parent in parents}
+
+    stacks, credit_sets = set(), set()
+    for n, order in enumerate(itertools.permutations(parents)):
+        child = system.register_model(
+            owners[2],
+            terms=make_terms(price=987_654_321),
+            parents=[(parent, MERGE, licences[parent]) for parent in order],
+            n=100 + n,
+        )
+        stacks.add(plain(system.router.royaltyStackOf(child)))
+        watched = (system.timelock, g, h, *parents, system.rewards)
+        before = credits(system.router, *watched)
+        system.fund(buyer, 987_654_321)
+        system.licenses.purchase(child, buyer, 987_654_321, 1, {"from": buyer})
+        credit_sets.add(tuple(deltas(before, credits(system.router, *watched))))
+
+    # G reached through two parents and H through one, each once; sorted by id whatever the order.
+    assert stacks == {((g, 700), (h, 300), (parents[0], 400), (parents[1], 250), (parents[2], 100))}
+    assert len(credit_sets) == 1
 
 
 def test_settleUsage_paysFeesThroughTheSplit(system, owner, buyer, accounts):

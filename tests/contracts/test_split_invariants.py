@@ -205,11 +205,13 @@ class SplitConservation(RuleBasedStateMachine):
             edges.append((parent_id, edge, licence_id))
             direct.append((parent_id, parent.terms[REV_SHARE_BPS]))
 
-        # Direct parents first, then their stacks; an ancestor reached twice counts once, at its first share.
-        stack: list[tuple[int, int]] = []
-        for entry in direct + [entry for parent_id, _ in direct for entry in self.models[parent_id].stack]:
-            if entry[0] not in dict(stack):
-                stack.append(entry)
+        # Direct parents and their stacks; an ancestor reached twice counts once, at its highest share.
+        shares: dict[int, int] = {}
+        for ancestor, share in direct + [
+            entry for parent_id, _ in direct for entry in self.models[parent_id].stack
+        ]:
+            shares[ancestor] = max(share, shares.get(ancestor, 0))
+        stack = sorted(shares.items())
 
         used = list(dict.fromkeys(pick(self.datasets, index) for index in datasets))
         bounds = [0, *sorted(cuts)[: len(used) - 1], BPS]

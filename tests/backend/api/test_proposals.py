@@ -70,6 +70,7 @@ def test_getProposal_termsChange_liveStateVotesAndDecodedAction(
         "contributorsBps",
         "derivativeRevShareBps",
         "permissions",
+        "maxDerivatives",
         "feePerCall",
         "includedCalls",
     )

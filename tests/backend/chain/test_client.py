@@ -244,7 +244,9 @@ def test_proposal_missingIsNotFound(client: ChainClient) -> None:
 
 def test_call_revertCarriesDecodedCustomError(client: ChainClient, platform: Platform) -> None:
     model_id = platform.register_model(platform.chain.addresses[2], terms=make_terms(price=100 * USDC))
-    purchase = client.contract("LicenseManager").functions.purchase(model_id, platform.chain.addresses[4], 1)
+    purchase = client.contract("LicenseManager").functions.purchase(
+        model_id, platform.chain.addresses[4], 1, 1
+    )
 
     with pytest.raises(ContractReverted) as raised:
         client.call(purchase)

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from backend.core.db import upgrade_database
 from backend.devchain import free_port
+from backend.models.assets import Asset
 from backend.models.licences import Licence
 from backend.models.usage import UsageBatch
 from backend.services.operator_keys import create_operator_key
@@ -152,9 +153,10 @@ def main() -> None:
                 )
                 for i in range(1, LICENCES + 1)
             )
-            key, _ = create_operator_key(
-                session=session, owner="0x" + "22" * 20, model_id=MODEL, label="bench"
-            )
+            operator = "0x" + "22" * 20  # the model's owner, as the indexer would have projected it
+            session.add(Asset(id=MODEL, kind="model", owner=operator, manifest_cid="Qm", registered_block=1))
+            session.flush()
+            key, _ = create_operator_key(session=session, owner=operator, model_id=MODEL, label="bench")
             session.commit()
         port = free_port()
         env = {

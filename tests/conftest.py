@@ -42,6 +42,7 @@ from backend.core.rate_limit import RateLimit
 from backend.core.settings import Settings
 from backend.devchain import PROJECT_ROOT, DevChain, running_dev_chain
 from backend.main import create_app
+from backend.models import Asset
 from backend.services.indexer import indexer_for
 from tests.backend.chain_actions import Platform
 
@@ -374,6 +375,32 @@ def sign_in() -> Callable[..., dict[str, str]]:
         response = api.post("/v1/auth/login", json={"message": message, "signature": _sign(account, message)})
         assert response.status_code == 200, response.text
         return {"Authorization": f"Bearer {response.json()['token']}"}
+
+    return login
+
+
+@pytest.fixture
+def sign_in_owner(
+    sign_in: Callable[..., dict[str, str]], app_engine: Engine
+) -> Callable[..., dict[str, str]]:
+    """``sign_in_owner(api, *model_ids, account=None)``: signs in an account that owns those models, as the
+    indexer's projection of the asset registry records them (usage keys are only for a model's owner)."""
+
+    def login(api: httpx.Client, *model_ids: int, account: LocalAccount | None = None) -> dict[str, str]:
+        account = account or Account.create()
+        with Session(app_engine) as session:
+            for model_id in model_ids:
+                session.add(
+                    Asset(
+                        id=model_id,
+                        kind="model",
+                        owner=account.address,
+                        manifest_cid="Qm",
+                        registered_block=1,
+                    )
+                )
+            session.commit()
+        return sign_in(api, account)
 
     return login
 

@@ -41,15 +41,18 @@ class OperatorKeyCreated(OperatorKeyInfo):
 @router.post(
     "",
     status_code=201,
-    responses=problem_responses(401, 429),
-    summary="Create an API key for a model you operate (the key is shown once)",
+    responses=problem_responses(401, 403, 429),
+    summary="Create an API key for a model you own or operate (the key is shown once)",
 )
 def create_key(
     body: OperatorKeyCreate, address: CurrentAddress, session: SessionDep, response: Response
 ) -> OperatorKeyCreated:
-    key, record = service.create_operator_key(
-        session=session, owner=address, model_id=body.model_id, label=body.label
-    )
+    try:
+        key, record = service.create_operator_key(
+            session=session, owner=address, model_id=body.model_id, label=body.label
+        )
+    except service.NotModelOperator as refused:
+        raise ProblemError(403, str(refused), name="not-model-operator") from None
     response.headers["Cache-Control"] = "no-store"
     return OperatorKeyCreated(**OperatorKeyInfo.model_validate(record).model_dump(), key=key)
 

@@ -209,6 +209,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 _DESCRIPTIONS = {
     400: "The request body could not be read (e.g. it is not UTF-8)",
     401: "Missing, unknown, expired or revoked credentials",
+    403: "Authenticated, but not allowed: `detail` names the rule",
     404: "No such resource (or not yours)",
     413: "The request body is too large",
     415: "The file's media type is not accepted",

@@ -10,6 +10,7 @@ import typer
 from rich.tree import Tree
 
 from backend.chain.client import EdgeType, Terms
+from backend.chain.manifest import checksum_address
 from backend.cli.api import ApiProblem, PlatformApi
 from backend.cli.common import (
     DEFAULT_API,
@@ -37,7 +38,9 @@ from backend.cli.common import (
     tx_hash,
 )
 
-group = typer.Typer(help="Models: register, publish versions, show, lineage.", no_args_is_help=True)
+group = typer.Typer(
+    help="Models: register, publish versions, name usage operators, show, lineage.", no_args_is_help=True
+)
 
 
 def _bytes32(text: str, what: str) -> bytes:
@@ -188,6 +191,49 @@ def model_version(
     version = int(wallet.event(receipt, "AssetRegistry", "ModelVersionPublished")["version"])
     result = {"model_id": model_id, "version": version, "transaction": tx_hash(receipt)}
     emit(result, as_json=as_json, human=lambda: out.print(f"Published version {version} of model {model_id}"))
+
+
+@command(group, "operator")
+def model_operator(
+    model_id: Annotated[int, typer.Argument(help="The model.")],
+    operator: Annotated[str, typer.Argument(help="The address that will report its usage (its gateway).")],
+    remove: Annotated[bool, typer.Option("--remove", help="Remove the operator instead.")] = False,
+    rpc_url: RpcUrl = DEFAULT_RPC,
+    manifest: ManifestPath = DEFAULT_MANIFEST,
+    key: PrivateKey = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Name (or remove) an operator of a model you own: it may then create usage keys for the model. A
+    transfer of the model removes every operator."""
+    try:
+        address = checksum_address(operator, what="OPERATOR")
+    except ValueError as error:
+        raise bad_input(str(error)) from None
+    wallet = open_wallet(rpc_url, manifest, key)
+    wallet.client.model(model_id=model_id)  # NotFoundError names an unknown model before anything is signed
+    registry = wallet.client.contract("AssetRegistry")
+    (receipt,) = send_steps(
+        wallet,
+        [
+            (
+                "removing the operator" if remove else "naming the operator",
+                lambda: registry.functions.setModelOperator(model_id, address, not remove),
+            )
+        ],
+    )
+    result = {
+        "model_id": model_id,
+        "operator": address,
+        "allowed": not remove,
+        "transaction": tx_hash(receipt),
+    }
+    emit(
+        result,
+        as_json=as_json,
+        human=lambda: out.print(
+            f"{address} {'no longer reports' if remove else 'may now report'} usage of model {model_id}"
+        ),
+    )
 
 
 def _api_model(api: PlatformApi, model_id: int, path: str = "") -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""`provenant usage report`: metered usage from a model's gateway, in batches."""
+"""`provenant usage`: the key a model's gateway reports with, and metered usage reported in batches."""
 
 from __future__ import annotations
 
@@ -14,12 +14,14 @@ from backend.cli.common import (
     DEFAULT_API,
     ApiUrl,
     JsonFlag,
+    PrivateKey,
     bad_input,
     command,
     emit,
     out,
     progress_bar,
     readable,
+    signer,
 )
 
 USAGE_BATCH = 1_000  # events per POST /v1/usage (the API's limit)
@@ -75,6 +77,28 @@ def _event(row: Any, path: Path, number: int) -> dict[str, Any]:
             f"{path}: event {number} needs an event_id, a licence_id ≥ 1, units ≥ 1, a timestamp ≥ 0"
         )
     return event
+
+
+@command(group, "key")
+def usage_key(
+    model_id: Annotated[int, typer.Argument(help="The model the gateway serves.")],
+    label: Annotated[str, typer.Option(help="A name to tell keys apart.")] = "gateway",
+    api_url: ApiUrl = DEFAULT_API,
+    key: PrivateKey = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create an operator key for a model you own or operate (signs in with SIWE; the key is shown once)."""
+    account = signer(key)
+    with PlatformApi(api_url) as api:
+        api.sign_in(account)
+        created = api.create_operator_key(model_id=model_id, label=label)
+    emit(
+        created,
+        as_json=as_json,
+        human=lambda: out.print(
+            f"Operator key for model {model_id} (store it now, it is not shown again): {created['key']}"
+        ),
+    )
 
 
 @command(group, "report")

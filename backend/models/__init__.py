@@ -1,6 +1,13 @@
 """SQLAlchemy models: every table of the backend and workers. Importing this package registers them all."""
 
-from backend.models.assets import Asset, DatasetVersion, ModelDataset, ModelParent, ModelVersion
+from backend.models.assets import (
+    Asset,
+    DatasetVersion,
+    ModelDataset,
+    ModelOperator,
+    ModelParent,
+    ModelVersion,
+)
 from backend.models.auth import AuthSession, SignInNonce
 from backend.models.chain import ChainEvent, IndexedBlock, IndexerCursor
 from backend.models.contributions import Contribution, ContributionStatus
@@ -24,6 +31,7 @@ __all__ = [
     "IndexerCursor",
     "Licence",
     "ModelDataset",
+    "ModelOperator",
     "ModelParent",
     "ModelVersion",
     "OperatorKey",

@@ -18,6 +18,15 @@ class Asset(Base):
     registered_block: Mapped[int] = mapped_column(BigInteger)
 
 
+class ModelOperator(Base):
+    """An address a model's current owner named on chain to report the model's usage."""
+
+    __tablename__ = "model_operators"
+
+    model_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    operator: Mapped[str] = mapped_column(String(42), primary_key=True)
+
+
 class ModelVersion(Base):
     __tablename__ = "model_versions"
 

@@ -13,7 +13,14 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from backend.models.assets import Asset, DatasetVersion, ModelDataset, ModelParent, ModelVersion
+from backend.models.assets import (
+    Asset,
+    DatasetVersion,
+    ModelDataset,
+    ModelOperator,
+    ModelParent,
+    ModelVersion,
+)
 from backend.models.chain import ChainEvent
 from backend.models.governance import Proposal, Vote
 from backend.models.licences import Licence, TermsVersion
@@ -32,6 +39,7 @@ TERMS_FIELDS = (
 )
 PROJECTED_TABLES = (
     Asset,
+    ModelOperator,
     ModelVersion,
     ModelParent,
     ModelDataset,
@@ -168,6 +176,21 @@ def _asset_transferred(session: Session, event: ChainEvent, args: Mapping[str, A
     asset = session.get(Asset, int(args["tokenId"]))
     if asset is not None:  # a mint's Transfer comes before the registration event, which sets the owner
         asset.owner = args["to"]
+
+
+@_on("AssetRegistry", "ModelOperatorSet")
+def _model_operator_set(session: Session, event: ChainEvent, args: Mapping[str, Any]) -> None:
+    key = (int(args["modelId"]), args["operator"])
+    named = session.get(ModelOperator, key)
+    if args["allowed"] and named is None:
+        session.add(ModelOperator(model_id=key[0], operator=key[1]))
+    elif not args["allowed"] and named is not None:
+        session.delete(named)
+
+
+@_on("AssetRegistry", "ModelOperatorsCleared")
+def _model_operators_cleared(session: Session, event: ChainEvent, args: Mapping[str, Any]) -> None:
+    session.execute(delete(ModelOperator).where(ModelOperator.model_id == int(args["modelId"])))
 
 
 # --- licence manager ------------------------------------------------------------------------------------

@@ -175,7 +175,6 @@ def test_usageReport_jsonAndCsv_acceptedAndRejectedPerEvent(
     platform: Platform,
     isolated_chain: DevChain,
     make_api: Callable[..., httpx.Client],
-    sign_in: Callable[..., dict[str, str]],
     index: Callable[[], None],
     tmp_path: Path,
 ) -> None:
@@ -183,10 +182,24 @@ def test_usageReport_jsonAndCsv_acceptedAndRejectedPerEvent(
     model_id = platform.register_model(isolated_chain.addresses[OWNER])
     licence = platform.buy(isolated_chain.addresses[BUYER], model_id)
     index()
-    owner = Account.from_key(isolated_chain.private_keys[OWNER])
-    key = api.post("/v1/operator-keys", json={"model_id": model_id}, headers=sign_in(api, owner)).json()[
-        "key"
-    ]
+    stranger = run(
+        "usage", "key", str(model_id), "--api", str(api.base_url), key=isolated_chain.private_keys[BUYER]
+    )
+    assert f"Only model {model_id}'s owner, or an operator" in _error(stranger, EXIT_REFUSED)
+    gateway = isolated_chain.private_keys[CONTRIBUTOR]
+    named = _json(
+        run(
+            "model",
+            "operator",
+            str(model_id),
+            Account.from_key(gateway).address,
+            "--json",
+            key=isolated_chain.private_keys[OWNER],
+        )
+    )
+    assert named["allowed"] is True
+    index()
+    key = _json(run("usage", "key", str(model_id), "--api", str(api.base_url), "--json", key=gateway))["key"]
     now = int(time.time())
     events = tmp_path / "usage.json"
     events.write_text(

@@ -58,10 +58,10 @@ def test_session_route_limited_per_address(
 
 
 def test_operator_route_limited_per_key(
-    limited_api: Callable[..., httpx.Client], sign_in: Callable[..., dict[str, str]]
+    limited_api: Callable[..., httpx.Client], sign_in_owner: Callable[..., dict[str, str]]
 ) -> None:
     api = limited_api(rate_limit_api_key=TWO_PER_MINUTE)
-    headers = sign_in(api)
+    headers = sign_in_owner(api, 1)
     first, second = (
         api.post("/v1/operator-keys", json={"model_id": 1}, headers=headers).json()["key"] for _ in range(2)
     )

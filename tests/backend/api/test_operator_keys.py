@@ -1,4 +1,5 @@
-"""Operator API keys: created by a signed-in address, shown once, stored hashed, revocable."""
+"""Operator API keys: created by a model's owner or named operator (signed in), shown once, stored hashed,
+revocable, and honoured only while their creator still owns or operates the model."""
 
 from __future__ import annotations
 
@@ -11,18 +12,28 @@ from eth_account import Account
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from backend.models import OperatorKey
+from backend.chain.client import ChainClient
+from backend.devchain import DevChain
+from backend.models import Asset, ModelOperator, OperatorKey
+from tests.backend.chain_actions import Platform
 
 SignIn = Callable[..., dict[str, str]]
+OwnerOf = Callable[..., dict[str, str]]
+
+
+@pytest.fixture
+def owner_of(api: httpx.Client, sign_in_owner: Callable[..., dict[str, str]]) -> OwnerOf:
+    """``owner_of(*model_ids, account=None)``: signs in to ``api`` an account owning those models."""
+    return lambda *model_ids, account=None: sign_in_owner(api, *model_ids, account=account)
 
 
 def _create(api: httpx.Client, headers: dict[str, str], model_id: int = 7, **body: object) -> httpx.Response:
     return api.post("/v1/operator-keys", json={"model_id": model_id, **body}, headers=headers)
 
 
-def test_create_key_shows_it_once(api: httpx.Client, sign_in: SignIn) -> None:
+def test_create_key_shows_it_once(api: httpx.Client, owner_of: OwnerOf) -> None:
     account = Account.create()
-    headers = sign_in(api, account)
+    headers = owner_of(7, account=account)
 
     response = _create(api, headers, label="gateway eu-west")
 
@@ -42,8 +53,8 @@ def test_create_key_shows_it_once(api: httpx.Client, sign_in: SignIn) -> None:
     assert "key" not in listed[0]
 
 
-def test_create_key_stores_only_sha256(api: httpx.Client, app_engine: Engine, sign_in: SignIn) -> None:
-    key = _create(api, sign_in(api)).json()["key"]
+def test_create_key_stores_only_sha256(api: httpx.Client, app_engine: Engine, owner_of: OwnerOf) -> None:
+    key = _create(api, owner_of(7)).json()["key"]
 
     with Session(app_engine) as session:
         stored = session.scalars(select(OperatorKey)).one()
@@ -79,8 +90,8 @@ def test_create_key_without_session_is_401(api: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize("header", ["X-API-Key", "Authorization"])
-def test_operator_key_authenticates_either_header(api: httpx.Client, sign_in: SignIn, header: str) -> None:
-    created = _create(api, sign_in(api), model_id=42).json()
+def test_operator_key_authenticates_either_header(api: httpx.Client, owner_of: OwnerOf, header: str) -> None:
+    created = _create(api, owner_of(42), model_id=42).json()
     value = created["key"] if header == "X-API-Key" else f"Bearer {created['key']}"
 
     response = api.get("/v1/operator-keys/current", headers={header: value})
@@ -109,8 +120,8 @@ def test_operator_key_missing_or_unknown_is_401(
     assert response.json()["type"] == f"/problems/{name}"
 
 
-def test_operator_key_two_different_keys_is_401(api: httpx.Client, sign_in: SignIn) -> None:
-    headers = sign_in(api)
+def test_operator_key_two_different_keys_is_401(api: httpx.Client, owner_of: OwnerOf) -> None:
+    headers = owner_of(7)
     first, second = _create(api, headers).json()["key"], _create(api, headers).json()["key"]
 
     response = api.get(
@@ -128,8 +139,8 @@ def test_operator_key_session_token_is_not_a_key(api: httpx.Client, sign_in: Sig
     assert response.json()["type"] == "/problems/invalid-api-key"
 
 
-def test_revoke_key_stops_it_at_once_and_keeps_record(api: httpx.Client, sign_in: SignIn) -> None:
-    headers = sign_in(api)
+def test_revoke_key_stops_it_at_once_and_keeps_record(api: httpx.Client, owner_of: OwnerOf) -> None:
+    headers = owner_of(7)
     created = _create(api, headers).json()
 
     response = api.delete(f"/v1/operator-keys/{created['id']}", headers=headers)
@@ -142,8 +153,8 @@ def test_revoke_key_stops_it_at_once_and_keeps_record(api: httpx.Client, sign_in
     assert api.delete(f"/v1/operator-keys/{created['id']}", headers=headers).status_code == 204
 
 
-def test_revoke_key_of_another_address_is_404(api: httpx.Client, sign_in: SignIn) -> None:
-    owner, stranger = sign_in(api), sign_in(api)
+def test_revoke_key_of_another_address_is_404(api: httpx.Client, sign_in: SignIn, owner_of: OwnerOf) -> None:
+    owner, stranger = owner_of(7), sign_in(api)
     created = _create(api, owner).json()
 
     response = api.delete(f"/v1/operator-keys/{created['id']}", headers=stranger)
@@ -169,8 +180,8 @@ def test_revoke_key_id_not_a_number_is_404(api: httpx.Client, sign_in: SignIn, k
     assert response.headers["content-type"] == "application/problem+json"
 
 
-def test_list_keys_shows_only_own_newest_first(api: httpx.Client, sign_in: SignIn) -> None:
-    mine, theirs = sign_in(api), sign_in(api)
+def test_list_keys_shows_only_own_newest_first(api: httpx.Client, owner_of: OwnerOf) -> None:
+    mine, theirs = owner_of(1, 3), owner_of(2)
     first = _create(api, mine, model_id=1).json()["id"]
     _create(api, theirs, model_id=2)
     second = _create(api, mine, model_id=3).json()["id"]
@@ -178,3 +189,91 @@ def test_list_keys_shows_only_own_newest_first(api: httpx.Client, sign_in: SignI
     listed = api.get("/v1/operator-keys", headers=mine).json()
 
     assert [key["id"] for key in listed] == [second, first]
+
+
+# --- who may meter ------------------------------------------------------------------------------------------
+
+
+def test_create_key_forModelOfAnother_is403NamingTheRule(
+    api: httpx.Client, sign_in: SignIn, owner_of: OwnerOf, app_engine: Engine
+) -> None:
+    """The attack: a brand-new wallet asks for a usage key of a model it does not own."""
+    owner_of(7)
+    with Session(app_engine) as session:
+        session.add(
+            Asset(id=8, kind="dataset", owner=Account.create().address, manifest_cid="Qm", registered_block=1)
+        )
+        session.commit()
+    attacker = sign_in(api)
+
+    for model_id in (7, 8, 99):  # someone else's model, a dataset, a model nobody registered
+        response = _create(api, attacker, model_id=model_id)
+
+        assert response.status_code == 403
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["type"] == "/problems/not-model-operator"
+        assert f"Only model {model_id}'s owner, or an operator its owner named on chain" in problem["detail"]
+    with Session(app_engine) as session:
+        assert session.scalars(select(OperatorKey)).all() == []
+
+
+def test_create_key_byNamedOperator_isCreatedAndStopsWhenRemoved(
+    api: httpx.Client, sign_in: SignIn, owner_of: OwnerOf, app_engine: Engine
+) -> None:
+    owner_of(7)
+    operator = Account.create()
+    with Session(app_engine) as session:
+        session.add(ModelOperator(model_id=7, operator=operator.address))
+        session.commit()
+
+    created = _create(api, sign_in(api, operator)).json()
+    key = {"X-API-Key": created["key"]}
+    assert api.get("/v1/operator-keys/current", headers=key).status_code == 200
+
+    with Session(app_engine) as session:
+        session.delete(session.get_one(ModelOperator, (7, operator.address)))
+        session.commit()
+    assert api.get("/v1/operator-keys/current", headers=key).json()["type"] == "/problems/invalid-api-key"
+
+
+def test_key_ofModelThatChangedHands_stopsWorking(
+    api: httpx.Client, owner_of: OwnerOf, app_engine: Engine
+) -> None:
+    key = {"X-API-Key": _create(api, owner_of(7)).json()["key"]}
+    with Session(app_engine) as session:
+        session.get_one(Asset, 7).owner = Account.create().address
+        session.commit()
+
+    response = api.get("/v1/operator-keys/current", headers=key)
+
+    assert response.status_code == 401
+    assert response.json()["type"] == "/problems/invalid-api-key"
+
+
+def test_operatorNamedOnChain_createsKey_untilTheModelIsSold(
+    make_api: Callable[..., httpx.Client],
+    sign_in: SignIn,
+    platform: Platform,
+    isolated_chain: DevChain,
+    client: ChainClient,
+    index: Callable[[], None],
+) -> None:
+    """End to end: setModelOperator on chain, indexed, honoured; the model's transfer ends it."""
+    api = make_api(rpc_url=isolated_chain.rpc_url, manifest_path=isolated_chain.manifest_path)
+    owner, buyer = isolated_chain.addresses[1], isolated_chain.addresses[3]
+    operator = Account.from_key(isolated_chain.private_keys[2])
+    model_id = platform.register_model(owner)
+    registry = client.contract("AssetRegistry")
+    index()
+    assert _create(api, sign_in(api, operator), model_id=model_id).status_code == 403
+
+    platform.transact(registry.functions.setModelOperator(model_id, operator.address, True), owner)
+    index()
+    key = {"X-API-Key": _create(api, sign_in(api, operator), model_id=model_id).json()["key"]}
+    assert api.get("/v1/operator-keys/current", headers=key).status_code == 200
+
+    platform.transact(registry.functions.transferFrom(owner, buyer, model_id), owner)
+    index()
+    assert api.get("/v1/operator-keys/current", headers=key).status_code == 401
+    assert _create(api, sign_in(api, operator), model_id=model_id).status_code == 403

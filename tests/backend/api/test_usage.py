@@ -12,10 +12,12 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from eth_account import Account
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from backend.domain.epochs import EpochClock
+from backend.models.assets import ModelOperator
 from backend.models.licences import Licence
 from backend.models.usage import UsageBatch
 from backend.services.usage import ingest_batch
@@ -25,9 +27,13 @@ NOW = int(time.time())
 
 
 @pytest.fixture
-def operator(api: httpx.Client, sign_in: Callable[..., dict[str, str]], app_engine: Engine) -> dict[str, str]:
+def operator(
+    api: httpx.Client, sign_in_owner: Callable[..., dict[str, str]], app_engine: Engine
+) -> dict[str, str]:
     """An operator key for MODEL, and licences 1 (valid), 2 (expired), 3 (suspended), 4 (of OTHER_MODEL)."""
-    key = api.post("/v1/operator-keys", json={"model_id": MODEL}, headers=sign_in(api)).json()["key"]
+    key = api.post("/v1/operator-keys", json={"model_id": MODEL}, headers=sign_in_owner(api, MODEL)).json()[
+        "key"
+    ]
     with Session(app_engine) as session:
         for licence_id, model, expires, suspended in (
             (1, MODEL, NOW + 86_400, False),
@@ -128,9 +134,15 @@ def test_reportUsage_withoutKey_401(api: httpx.Client) -> None:
     assert response.status_code == 401
 
 
-def test_batchStatus_otherKeysBatch_404(api: httpx.Client, operator, sign_in) -> None:
+def test_batchStatus_otherKeysBatch_404(api: httpx.Client, operator, sign_in, app_engine) -> None:
     batch = api.post("/v1/usage", json={"events": [_event("x")]}, headers=operator).json()["batch_id"]
-    other = api.post("/v1/operator-keys", json={"model_id": MODEL}, headers=sign_in(api)).json()["key"]
+    colleague = Account.create()  # another operator of the same model, with a key of its own
+    with Session(app_engine) as session:
+        session.add(ModelOperator(model_id=MODEL, operator=colleague.address))
+        session.commit()
+    other = api.post("/v1/operator-keys", json={"model_id": MODEL}, headers=sign_in(api, colleague)).json()[
+        "key"
+    ]
 
     response = api.get(f"/v1/usage/batches/{batch}", headers={"X-API-Key": other})
     assert response.status_code == 404

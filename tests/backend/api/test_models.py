@@ -9,7 +9,7 @@ import pytest
 
 from backend.devchain import DevChain, free_port
 from tests.backend.api.world import World, problem
-from tests.backend.chain_actions import USDC
+from tests.backend.chain_actions import USDC, Platform, make_terms
 
 
 def test_listModels_catalogue_currentTermsParentsDatasets(api: httpx.Client, world: World) -> None:
@@ -194,3 +194,46 @@ def test_getLineage_quantized_allAncestorsUpstream(api: httpx.Client, world: Wor
         world.dataset: -3,
     }
     assert graph["truncated"] is False
+
+
+def test_modelWithTermsAtEveryBound_isIndexedListedAndShown_laterEventsToo(
+    make_api: Callable[..., httpx.Client],
+    platform: Platform,
+    isolated_chain: DevChain,
+    index: Callable[[], None],
+) -> None:
+    """The attack of a registrant choosing the largest terms the contracts take: the indexer projects them,
+    the API lists and shows them (amounts as decimal strings), and the events after them are indexed."""
+    api = make_api(rpc_url=isolated_chain.rpc_url, manifest_path=isolated_chain.manifest_path)
+    owner = isolated_chain.addresses[2]
+    extreme = make_terms(
+        price=10**30,
+        duration=3_650 * 86_400,
+        contributors_bps=10_000,
+        derivative_rev_share_bps=5_000,
+        permissions=31,
+        max_derivatives=1_000,
+        fee_per_call=10**18,
+        included_calls=10**18,
+    )
+    model_id = platform.register_model(owner, terms=extreme)
+    index()
+    later = platform.register_model(owner, cid="QmLater")
+    index()
+
+    listed = {model["id"]: model for model in api.get("/v1/models", params={"limit": 100}).json()["data"]}
+    assert later in listed
+    terms = api.get(f"/v1/models/{model_id}").json()["terms"]
+    assert (terms["price"], terms["fee_per_call"]) == (str(10**30), str(10**18))
+    assert (terms["included_calls"], terms["max_derivatives"], terms["duration"]) == (
+        10**18,
+        1_000,
+        3_650 * 86_400,
+    )
+    assert listed[model_id]["terms"]["permissions"] == [
+        "COMMERCIAL",
+        "DERIVATIVES",
+        "DISTILLATION",
+        "TRAIN_ON_OUTPUTS",
+        "ATTRIBUTION",
+    ]

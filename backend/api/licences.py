@@ -28,6 +28,11 @@ MAX_BATCH = 1_000
 _refreshing: set[asyncio.Task[None]] = set()
 
 
+class MeteringLimitInfo(BaseModel):
+    from_epoch: int
+    calls_per_epoch: Amount = Field(description="most calls charged per epoch from then on; 0: no limit")
+
+
 class LicenceInfo(BaseModel):
     id: int
     model_id: int
@@ -46,6 +51,10 @@ class LicenceInfo(BaseModel):
     unsettled_calls: int | None = Field(description="calls metered since the last settlement")
     unsettled_fee: Amount | None = Field(
         description="what settling the unsettled calls will take from credit"
+    )
+    metering_limits: list[MeteringLimitInfo] = Field(
+        description="the holder's limits of calls charged per epoch (LicenseManager.setMeteringLimit), oldest "
+        "first; calls beyond the one in force are refused when reported and at settlement"
     )
     calls_left: int | None = Field(
         description="included calls left plus the calls the credit pays for, once metered calls are "
@@ -74,6 +83,10 @@ class LicenceInfo(BaseModel):
             unsettled_calls=quota.unsettled_calls if quota else None,
             unsettled_fee=quota.unsettled_fee if quota else None,
             calls_left=quota.calls_left if quota else None,
+            metering_limits=[
+                MeteringLimitInfo(from_epoch=start, calls_per_epoch=calls)
+                for start, calls in record.metering_limits
+            ],
         )
 
 

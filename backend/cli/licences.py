@@ -36,7 +36,10 @@ from backend.cli.common import (
 )
 from backend.cli.wallet import Wallet
 
-group = typer.Typer(help="Licences: buy, show, top up usage credit.", no_args_is_help=True)
+MAX_CALLS = 10**18  # ILicenseManager.MAX_CALLS: the largest metering limit
+group = typer.Typer(
+    help="Licences: buy, show, top up usage credit, limit metered calls.", no_args_is_help=True
+)
 Faucet = Annotated[
     bool, typer.Option("--faucet", help="Development chains: mint the amount from MockUSDC's faucet first.")
 ]
@@ -198,5 +201,45 @@ def license_topup(
         as_json=as_json,
         human=lambda: out.print(
             f"Licence {licence_id}: credit now {result['credit']} (valid: {licence.valid})"
+        ),
+    )
+
+
+@command(group, "limit")
+def license_limit(
+    licence_id: Annotated[int, typer.Argument(help="The licence.")],
+    calls_per_epoch: Annotated[int, typer.Argument(help="Most calls charged per epoch; 0 lifts the limit.")],
+    rpc_url: RpcUrl = DEFAULT_RPC,
+    manifest: ManifestPath = DEFAULT_MANIFEST,
+    key: PrivateKey = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Limit the calls your licence is charged for per epoch, from the next epoch on: calls a meter reports
+    beyond it are refused, never charged."""
+    if not 0 <= calls_per_epoch <= MAX_CALLS:
+        raise bad_input(f"CALLS_PER_EPOCH must be 0 to {MAX_CALLS:,}")
+    wallet = open_wallet(rpc_url, manifest, key)
+    licence = wallet.client.licence(licence_id=licence_id)  # NotFoundError before anything is signed
+    if licence.holder != wallet.address:
+        raise CliError(f"licence {licence_id} is held by {licence.holder}, not by {wallet.address}")
+    licenses = wallet.client.contract("LicenseManager")
+    (receipt,) = send_steps(
+        wallet,
+        [("setting the limit", lambda: licenses.functions.setMeteringLimit(licence_id, calls_per_epoch))],
+    )
+    from_epoch = int(wallet.event(receipt, "LicenseManager", "MeteringLimitSet")["fromEpoch"])
+    result = {
+        "licence_id": licence_id,
+        "calls_per_epoch": calls_per_epoch,
+        "from_epoch": from_epoch,
+        "transaction": tx_hash(receipt),
+    }
+    emit(
+        result,
+        as_json=as_json,
+        human=lambda: out.print(
+            f"Licence {licence_id}: "
+            + (f"at most {calls_per_epoch:,} calls" if calls_per_epoch else "no limit")
+            + f" per epoch from epoch {from_epoch}"
         ),
     )

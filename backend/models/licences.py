@@ -24,6 +24,17 @@ class TermsVersion(Base):
     block_number: Mapped[int] = mapped_column(BigInteger)
 
 
+class MeteringLimit(Base):
+    """A holder's limit of calls per epoch on a licence (0: none), from ``from_epoch`` on
+    (LicenseManager.MeteringLimitSet; a later limit for the same epoch replaces it)."""
+
+    __tablename__ = "metering_limits"
+
+    licence_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    from_epoch: Mapped[int] = mapped_column(Integer, primary_key=True)
+    calls_per_epoch: Mapped[int] = mapped_column(BigInteger)
+
+
 class Licence(Base):
     __tablename__ = "licences"
 
@@ -38,3 +49,5 @@ class Licence(Base):
     settled_calls: Mapped[int] = mapped_column(BigInteger, default=0)
     last_settled_epoch: Mapped[int] = mapped_column(Integer, default=0)
     suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whether its holder ever set a metering limit (MeteringLimit rows): usage screening looks them up then.
+    metering_limited: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -18,7 +18,7 @@ from typing import Literal
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from backend.models.licences import Licence, TermsVersion
+from backend.models.licences import Licence, MeteringLimit, TermsVersion
 from backend.models.usage import UsageAggregate
 
 ValidityStatus = Literal["valid", "expired", "suspended"]
@@ -65,6 +65,7 @@ class LicenceRecord:
     licence: Licence
     terms: TermsVersion | None  # the terms it was bought under
     quota: Quota | None  # None without terms (the indexer has not seen them)
+    metering_limits: list[tuple[int, int]]  # the holder's (from epoch, calls per epoch), oldest first
 
 
 def _records(session: Session, rows: Sequence[tuple[Licence, TermsVersion | None]]) -> list[LicenceRecord]:
@@ -77,9 +78,19 @@ def _records(session: Session, rows: Sequence[tuple[Licence, TermsVersion | None
             .group_by(UsageAggregate.licence_id)
         ).all()
     )
+    limits: dict[int, list[tuple[int, int]]] = {}
+    limited = [licence.id for licence, _ in rows if licence.metering_limited]
+    if limited:
+        for row in session.execute(
+            select(MeteringLimit.licence_id, MeteringLimit.from_epoch, MeteringLimit.calls_per_epoch)
+            .where(MeteringLimit.licence_id.in_(limited))
+            .order_by(MeteringLimit.from_epoch)
+        ):
+            limits.setdefault(row.licence_id, []).append((row.from_epoch, row.calls_per_epoch))
     return [
         LicenceRecord(
             licence=licence,
+            metering_limits=limits.get(licence.id, []),
             terms=terms,
             quota=quota(
                 included_calls=terms.included_calls,

@@ -23,7 +23,7 @@ from backend.models.assets import (
 )
 from backend.models.chain import ChainEvent
 from backend.models.governance import Proposal, Vote
-from backend.models.licences import Licence, TermsVersion
+from backend.models.licences import Licence, MeteringLimit, TermsVersion
 from backend.models.rewards import PoolCredit, RewardClaim, RewardRoot
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -46,6 +46,7 @@ PROJECTED_TABLES = (
     DatasetVersion,
     TermsVersion,
     Licence,
+    MeteringLimit,
     Proposal,
     Vote,
     PoolCredit,
@@ -258,6 +259,19 @@ def _usage_settled(session: Session, event: ChainEvent, args: Mapping[str, Any])
 @_on("LicenseManager", "CreditWithdrawn")
 def _credit_withdrawn(session: Session, event: ChainEvent, args: Mapping[str, Any]) -> None:
     session.get_one(Licence, int(args["licenceId"])).credit -= int(args["amount"])
+
+
+@_on("LicenseManager", "MeteringLimitSet")
+def _metering_limit_set(session: Session, event: ChainEvent, args: Mapping[str, Any]) -> None:
+    key = (int(args["licenceId"]), int(args["fromEpoch"]))
+    session.get_one(Licence, key[0]).metering_limited = True
+    limit = session.get(MeteringLimit, key)
+    if limit is None:
+        session.add(
+            MeteringLimit(licence_id=key[0], from_epoch=key[1], calls_per_epoch=int(args["callsPerEpoch"]))
+        )
+    else:
+        limit.calls_per_epoch = int(args["callsPerEpoch"])
 
 
 @_on("LicenseManager", "LicenseUsedForDerivation")

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from backend.domain.epochs import EpochClock
-from backend.models.licences import Licence
+from backend.models.licences import Licence, MeteringLimit
 from backend.models.usage import UsageAggregate, UsageBatch
 
 MAX_BATCH_EVENTS = 1_000
@@ -48,10 +48,13 @@ def screen_events(
     *, session: Session, events: Sequence[EventRow], model_id: int, clock: EpochClock, now: int
 ) -> tuple[list[EventRow], list[dict[str, str]]]:
     """Splits events into those that count and those refused, each with the reason the operator sees:
-    a licence unknown, of another model, expired or suspended at the event, or a time out of range."""
+    a licence unknown, of another model, expired or suspended at the event, a time out of range, or calls
+    beyond the holder's metering limit for the epoch."""
     licence_ids = {licence_id for _, licence_id, _, _ in events}
     # Plain rows, not ORM objects: this runs for every batch an operator reports.
-    query = select(Licence.id, Licence.model_id, Licence.expires_at, Licence.suspended)
+    query = select(
+        Licence.id, Licence.model_id, Licence.expires_at, Licence.suspended, Licence.metering_limited
+    )
     if session.get_bind().dialect.name == "postgresql":
         # The ids as one text the server splits: the statement is the same for every batch, where an IN list
         # has a parameter per id that SQLAlchemy renders and psycopg parses each time (and a list parameter
@@ -88,7 +91,56 @@ def screen_events(
         else:  # the one case left once the fast path has taken the events that count
             reason = f"timestamp {timestamp} is in the future (now {now})"
         rejected.append({"event_id": event_id, "reason": reason})
+    limited = {row.id for row in licences.values() if row.metering_limited and row.id in usable_until}
+    if limited:
+        accepted, refused = _within_limits(session, accepted, limited, clock)
+        rejected += refused
     return accepted, rejected
+
+
+def _within_limits(
+    session: Session, accepted: list[EventRow], limited: set[int], clock: EpochClock
+) -> tuple[list[EventRow], list[dict[str, str]]]:
+    """Of the accepted events, refuses those that would take a ``limited`` licence beyond its holder's limit
+    of calls per epoch, counting what the platform already metered in that epoch. Settlement refuses any
+    excess as well: this tells the operator now, per event, instead of at the epoch's close."""
+    limits: dict[int, list[tuple[int, int]]] = {}
+    for row in session.execute(
+        select(MeteringLimit.licence_id, MeteringLimit.from_epoch, MeteringLimit.calls_per_epoch)
+        .where(MeteringLimit.licence_id.in_(limited))
+        .order_by(MeteringLimit.from_epoch)
+    ):
+        limits.setdefault(row.licence_id, []).append((row.from_epoch, row.calls_per_epoch))
+    epoch_of = {event[0]: clock.epoch_of(event[3]) for event in accepted if event[1] in limits}
+    used = Counter(
+        {
+            (row.licence_id, row.epoch): row.units
+            for row in session.execute(
+                select(UsageAggregate.licence_id, UsageAggregate.epoch, UsageAggregate.units).where(
+                    UsageAggregate.licence_id.in_(limits), UsageAggregate.epoch.in_(set(epoch_of.values()))
+                )
+            )
+        }
+    )
+    kept: list[EventRow] = []
+    refused: list[dict[str, str]] = []
+    for event in accepted:
+        event_id, licence_id, units, _ = event
+        epoch = epoch_of.get(event_id)
+        if epoch is not None:
+            limit = next((calls for start, calls in reversed(limits[licence_id]) if start <= epoch), 0)
+            if limit and used[(licence_id, epoch)] + units > limit:
+                refused.append(
+                    {
+                        "event_id": event_id,
+                        "reason": f"licence {licence_id}'s holder limits it to {limit} calls in epoch {epoch}, "
+                        f"{used[(licence_id, epoch)]} of which are metered already",
+                    }
+                )
+                continue
+            used[(licence_id, epoch)] += units
+        kept.append(event)
+    return kept, refused
 
 
 def record_batch(

@@ -108,6 +108,16 @@ def test_modelUserJourney_registerBuyShowTopUp(
     human = run("license", "topup", str(bought["licence_id"]), "1", "--faucet", key=keys[BUYER])
     assert human.exit_code == 0 and "credit now 3.5" in human.stdout
 
+    not_mine = run("license", "limit", str(bought["licence_id"]), "1000", key=keys[OWNER])
+    assert f"is held by {isolated_chain.addresses[BUYER]}" in _error(not_mine, EXIT_REFUSED)
+    limited = _json(run("license", "limit", str(bought["licence_id"]), "1000", "--json", key=keys[BUYER]))
+    licenses = client.contract("LicenseManager")
+    assert licenses.functions.meteringLimitAt(bought["licence_id"], limited["from_epoch"]).call() == 1_000
+    assert licenses.functions.meteringLimitAt(bought["licence_id"], limited["from_epoch"] - 1).call() == 0
+    index()
+    shown = _json(run("license", "show", str(bought["licence_id"]), "--api", api_url, "--json"))
+    assert shown["metering_limits"] == [{"from_epoch": limited["from_epoch"], "calls_per_epoch": "1000"}]
+
 
 def test_modelLineage_showsTheDistillEdgeUnderTheLicence(
     run: Callable[..., Result],

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from backend.domain.epochs import EpochClock
 from backend.models.assets import ModelOperator
-from backend.models.licences import Licence
-from backend.models.usage import UsageBatch
+from backend.models.licences import Licence, MeteringLimit
+from backend.models.usage import UsageAggregate, UsageBatch
 from backend.services.usage import ingest_batch
 
 MODEL, OTHER_MODEL = 7, 8
@@ -104,6 +104,33 @@ def test_batchStatus_afterIngestion_reportsInsertedAndDuplicates(
     status = api.get(f"/v1/usage/batches/{second['batch_id']}", headers=operator).json()
     assert (status["inserted"], status["duplicates"]) == (1, 1)
     assert status["processed_at"] is not None
+
+
+def test_reportUsage_beyondTheHoldersLimit_refusedPerEventCountingWhatIsMetered(
+    api: httpx.Client, operator, app_engine
+) -> None:
+    clock = EpochClock(genesis=1_767_225_600, length=3_600)  # the settings' defaults
+    epoch = clock.epoch_of(NOW - 5)
+    with Session(app_engine) as session:
+        session.get_one(Licence, 1).metering_limited = True
+        session.add_all(
+            [
+                MeteringLimit(licence_id=1, from_epoch=1, calls_per_epoch=1_000),  # an older, looser limit
+                MeteringLimit(licence_id=1, from_epoch=epoch, calls_per_epoch=10),
+                UsageAggregate(licence_id=1, epoch=epoch, units=4),  # metered earlier in the epoch
+            ]
+        )
+        session.commit()
+    events = [_event("fits", units=6), _event("beyond", units=1), _event("huge", units=10**9)]
+
+    receipt = api.post("/v1/usage", json={"events": events}, headers=operator).json()
+
+    assert receipt["accepted"] == 1
+    reasons = {r["event_id"]: r["reason"] for r in receipt["rejected"]}
+    assert reasons == {
+        "beyond": f"licence 1's holder limits it to 10 calls in epoch {epoch}, 10 of which are metered already",
+        "huge": f"licence 1's holder limits it to 10 calls in epoch {epoch}, 10 of which are metered already",
+    }
 
 
 @pytest.mark.parametrize(

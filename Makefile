@@ -20,6 +20,7 @@ lint: install
 	uv run mypy backend workers
 	npm run --silent format:check
 	npm run --silent --prefix frontend typecheck
+	uvx --from slither-analyzer==0.11.6 python -m scripts.slither
 
 format: install
 	uv run ruff check --fix .

@@ -33,7 +33,8 @@ contract AssetRegistry is IAssetRegistry, ERC721, AccessControl {
     mapping(uint256 datasetId => DatasetVersion[]) private _datasetVersions;
     // Operators are kept per owner tenure: a transfer starts a new tenure, so clearing costs one write.
     mapping(uint256 modelId => uint256) private _ownerTenure;
-    mapping(uint256 modelId => mapping(uint256 tenure => mapping(address operator => bool))) private _operators;
+    mapping(uint256 modelId => mapping(uint256 tenure => mapping(address operator => bool)))
+        private _operators;
 
     /// @param admin The DAO's timelock: manages the oracle role.
     /// @param oracle The platform's epoch oracle, allowed to commit dataset versions.

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from backend.api.deps import JSON_BODY_LIMIT, SessionDep
 from backend.api.problems import ProblemError, problem_responses
@@ -96,6 +96,56 @@ class LicenceValidity(BaseModel):
     status: service.ValidityStatus | Literal["unknown"]
     model_id: int | None = Field(description="the model the licence is for (null: unknown licence)")
     expires_at: int | None = Field(description="unix seconds; valid strictly before (null: unknown licence)")
+
+
+class MeteredByKey(BaseModel):
+    operator_key_id: int | None = Field(description="the operator key that reported the calls")
+    label: str | None
+    units: Amount
+
+
+class SettlementInfo(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    accepted_calls: Amount = Field(description="calls charged (beyond the included ones they cost a fee)")
+    refused_calls: Amount = Field(description="calls reported beyond the holder's limit: never charged")
+    fee: Amount
+    paid: Amount = Field(description="paid from credit; the rest of the fee became debt")
+
+
+class EpochUsageInfo(BaseModel):
+    epoch: int
+    metered: list[MeteredByKey] = Field(description="calls the platform metered, per operator key")
+    settlement: SettlementInfo | None = Field(description="what settlement took on chain (null: not settled)")
+
+
+@router.get(
+    "/{licence_id}/usage",
+    responses=problem_responses(404),
+    summary="A licence's usage statement: per epoch, the calls each operator key reported and what settlement took",
+)
+def get_usage(
+    licence_id: IdPath, session: SessionDep, offset: Offset = 0, limit: Limit = 50
+) -> Page[EpochUsageInfo]:
+    if service.get_licence(session=session, licence_id=licence_id) is None:
+        raise ProblemError(404, f"There is no licence with id {licence_id}.", name="not-found")
+    epochs, total = service.usage_statement(
+        session=session, licence_id=licence_id, offset=offset, limit=limit
+    )
+    return Page(
+        data=[
+            EpochUsageInfo(
+                epoch=usage.epoch,
+                metered=[
+                    MeteredByKey(operator_key_id=key, label=label, units=units)
+                    for key, label, units in usage.metered
+                ],
+                settlement=SettlementInfo.model_validate(usage.settlement) if usage.settlement else None,
+            )
+            for usage in epochs
+        ],
+        count=total,
+    )
 
 
 class ValidityRequest(BaseModel):

@@ -164,6 +164,38 @@ def license_show(
     emit(licence, as_json=as_json, human=human)
 
 
+@command(group, "usage")
+def license_usage(
+    licence_id: Annotated[int, typer.Argument(help="The licence.")],
+    api_url: ApiUrl = DEFAULT_API,
+    as_json: JsonFlag = False,
+) -> None:
+    """A licence's usage statement, newest epoch first: calls each operator key reported, what settlement took."""
+    with PlatformApi(api_url) as api:
+        try:
+            statement: dict[str, Any] = api.get(f"/v1/licences/{licence_id}/usage")
+        except ApiProblem as problem:
+            if problem.status == 404:
+                raise CliError(f"there is no licence {licence_id}") from None
+            raise
+
+    def human() -> None:
+        for epoch in statement["data"]:
+            metered = ", ".join(
+                f"{m['units']} by key {m['operator_key_id'] or '-'}" for m in epoch["metered"]
+            )
+            settled = epoch["settlement"]
+            taken = (
+                f"settled {settled['accepted_calls']} calls (refused {settled['refused_calls']}), "
+                f"fee {settled['fee']}, paid {settled['paid']}"
+                if settled
+                else "not settled yet"
+            )
+            out.print(f"epoch {epoch['epoch']}: metered {metered or 'nothing'}; {taken}")
+
+    emit(statement, as_json=as_json, human=human)
+
+
 @command(group, "topup")
 def license_topup(
     licence_id: Annotated[int, typer.Argument(help="The licence.")],

@@ -13,7 +13,7 @@ from backend.models.chain import ChainEvent, IndexedBlock, IndexerCursor
 from backend.models.contributions import Contribution, ContributionStatus
 from backend.models.epochs import EpochClose
 from backend.models.governance import Proposal, Vote
-from backend.models.licences import Licence, MeteringLimit, TermsVersion
+from backend.models.licences import Licence, LicenceSettlement, MeteringLimit, TermsVersion
 from backend.models.operator_key import OperatorKey
 from backend.models.oracle_tx import OracleNonce, OracleTx, OracleTxAttempt
 from backend.models.rewards import PoolCredit, RewardClaim, RewardRoot, RewardTreeRecord
@@ -30,6 +30,7 @@ __all__ = [
     "IndexedBlock",
     "IndexerCursor",
     "Licence",
+    "LicenceSettlement",
     "MeteringLimit",
     "ModelDataset",
     "ModelOperator",

@@ -24,6 +24,21 @@ class TermsVersion(Base):
     block_number: Mapped[int] = mapped_column(BigInteger)
 
 
+class LicenceSettlement(Base):
+    """What settlement did with a licence's calls in an epoch (LicenseManager.UsageSettled and UsageRefused)."""
+
+    __tablename__ = "licence_settlements"
+
+    licence_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    epoch: Mapped[int] = mapped_column(Integer, primary_key=True)
+    accepted_calls: Mapped[int] = mapped_column(BigInteger, default=0)
+    refused_calls: Mapped[int] = mapped_column(
+        ChainInt(), default=0
+    )  # what the oracle reported beyond limits
+    fee: Mapped[int] = mapped_column(ChainInt(), default=0)
+    paid: Mapped[int] = mapped_column(ChainInt(), default=0)  # from credit; the rest of the fee became debt
+
+
 class MeteringLimit(Base):
     """A holder's limit of calls per epoch on a licence (0: none), from ``from_epoch`` on
     (LicenseManager.MeteringLimitSet; a later limit for the same epoch replaces it)."""

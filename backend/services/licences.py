@@ -18,8 +18,9 @@ from typing import Literal
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from backend.models.licences import Licence, MeteringLimit, TermsVersion
-from backend.models.usage import UsageAggregate
+from backend.models.licences import Licence, LicenceSettlement, MeteringLimit, TermsVersion
+from backend.models.operator_key import OperatorKey
+from backend.models.usage import UsageAggregate, UsageBatch, UsageEvent
 
 ValidityStatus = Literal["valid", "expired", "suspended"]
 
@@ -234,3 +235,39 @@ class LicenceValidityCache:
                         model_id=model_id, expires_at=expires_at, in_credit=credit >= 0
                     )
         return entries
+
+
+@dataclass(frozen=True, slots=True)
+class EpochUsage:
+    """A licence's usage in one epoch: what each operator key metered, and what settlement did with it."""
+
+    epoch: int
+    metered: list[tuple[int | None, str | None, int]]  # (operator key id, its label, units)
+    settlement: LicenceSettlement | None  # None until the epoch is settled
+
+
+def usage_statement(
+    *, session: Session, licence_id: int, offset: int, limit: int
+) -> tuple[list[EpochUsage], int]:
+    """A page of a licence's epochs with usage metered or settled, newest first, and how many there are."""
+    metered: dict[int, list[tuple[int | None, str | None, int]]] = {}
+    for epoch, key_id, label, units in session.execute(
+        select(UsageEvent.epoch, UsageBatch.operator_key_id, OperatorKey.label, func.sum(UsageEvent.units))
+        .join(UsageBatch, UsageBatch.id == UsageEvent.batch_id)
+        .outerjoin(OperatorKey, OperatorKey.id == UsageBatch.operator_key_id)
+        .where(UsageEvent.licence_id == licence_id)
+        .group_by(UsageEvent.epoch, UsageBatch.operator_key_id, OperatorKey.label)
+        .order_by(UsageBatch.operator_key_id)
+    ):
+        metered.setdefault(epoch, []).append((key_id, label, int(units)))
+    settled = {
+        row.epoch: row
+        for row in session.scalars(
+            select(LicenceSettlement).where(LicenceSettlement.licence_id == licence_id)
+        )
+    }
+    epochs = sorted(metered.keys() | settled.keys(), reverse=True)
+    return [
+        EpochUsage(epoch=epoch, metered=metered.get(epoch, []), settlement=settled.get(epoch))
+        for epoch in epochs[offset : offset + limit]
+    ], len(epochs)

@@ -23,7 +23,7 @@ from backend.models.assets import (
 )
 from backend.models.chain import ChainEvent
 from backend.models.governance import Proposal, Vote
-from backend.models.licences import Licence, MeteringLimit, TermsVersion
+from backend.models.licences import Licence, LicenceSettlement, MeteringLimit, TermsVersion
 from backend.models.rewards import PoolCredit, RewardClaim, RewardRoot
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -46,6 +46,7 @@ PROJECTED_TABLES = (
     DatasetVersion,
     TermsVersion,
     Licence,
+    LicenceSettlement,
     MeteringLimit,
     Proposal,
     Vote,
@@ -254,6 +255,29 @@ def _usage_settled(session: Session, event: ChainEvent, args: Mapping[str, Any])
     licence.credit -= int(args["fee"])  # what credit did not cover is debt: the credit goes negative
     licence.settled_calls += int(args["acceptedCalls"])
     licence.last_settled_epoch = int(args["epoch"])
+    settlement = _settlement(session, args)
+    settlement.accepted_calls, settlement.fee, settlement.paid = (
+        int(args["acceptedCalls"]),
+        int(args["fee"]),
+        int(args["paid"]),
+    )
+
+
+@_on("LicenseManager", "UsageRefused")
+def _usage_refused(session: Session, event: ChainEvent, args: Mapping[str, Any]) -> None:
+    _settlement(session, args).refused_calls = int(args["refusedCalls"])
+
+
+def _settlement(session: Session, args: Mapping[str, Any]) -> LicenceSettlement:
+    key = (int(args["licenceId"]), int(args["epoch"]))
+    settlement = session.get(LicenceSettlement, key)
+    if settlement is None:
+        settlement = LicenceSettlement(
+            licence_id=key[0], epoch=key[1], accepted_calls=0, refused_calls=0, fee=0, paid=0
+        )
+        session.add(settlement)
+        session.flush()  # UsageSettled follows UsageRefused in the same transaction: let it find the row
+    return settlement
 
 
 @_on("LicenseManager", "CreditWithdrawn")

@@ -115,6 +115,10 @@ def test_modelUserJourney_registerBuyShowTopUp(
     assert licenses.functions.meteringLimitAt(bought["licence_id"], limited["from_epoch"]).call() == 1_000
     assert licenses.functions.meteringLimitAt(bought["licence_id"], limited["from_epoch"] - 1).call() == 0
     index()
+    assert _json(run("license", "usage", str(bought["licence_id"]), "--api", api_url, "--json")) == {
+        "data": [],
+        "count": 0,
+    }
     shown = _json(run("license", "show", str(bought["licence_id"]), "--api", api_url, "--json"))
     assert shown["metering_limits"] == [{"from_epoch": limited["from_epoch"], "calls_per_epoch": "1000"}]
 

@@ -132,6 +132,17 @@ def test_modelUser_findsTheStudentBuysALicenceAndSeesUsageInTheQuota(
         f"{included - 25 + 2 * 10**USDC_DECIMALS // fee:,} (", timeout=TIMEOUT_MS
     )
 
+    # The holder caps what a meter can charge per epoch; the cap shows once indexed.
+    expect(card.get_by_test_id("metering-limit")).to_contain_text("No limit on the calls charged per epoch")
+    card.get_by_role("textbox", name=f"Metering limit for licence {licence_id}").fill("1000")
+    card.get_by_role("button", name="Set the limit").click()
+    expect(card.locator("form.metering-limit").get_by_role("status")).to_have_text(
+        re.compile(r"^Set the limit: confirmed\."), timeout=TIMEOUT_MS
+    )
+    expect(card.get_by_test_id("metering-limit")).to_contain_text(
+        "At most 1,000 calls charged per epoch", timeout=TIMEOUT_MS
+    )
+
 
 def test_buyLicence_termsChangedSinceThePageLoaded_saysSoAndBuysNothing(
     open_app: OpenApp, platform: RunningPlatform, world: DemoWorld, chain: ChainClient
@@ -139,7 +150,8 @@ def test_buyLicence_termsChangedSinceThePageLoaded_saysSoAndBuysNothing(
     teacher = world.teacher_model_id
     buyer = world.account(Role.GUARDIAN).address  # holds no licence and plays no part in the other journeys
     licenses, token = chain.contract("LicenseManager"), chain.contract("MockUSDC")
-    shown = chain.terms(model_id=teacher)
+    shown_version = chain.terms_version(model_id=teacher)  # other journeys may have changed them before
+    shown = chain.terms(model_id=teacher, version=shown_version)
     send_as(platform, chain, buyer, token.address, token.encode_abi("faucet", args=[buyer, shown.price]))
     paid_before = token.functions.balanceOf(buyer).call()
 
@@ -175,8 +187,9 @@ def test_buyLicence_termsChangedSinceThePageLoaded_saysSoAndBuysNothing(
 
     button.click()
     expect(buy.get_by_role("status")).to_have_text(
-        "Buy the licence failed. The licence terms changed to version 2 since you loaded the page (you were "
-        "shown version 1); reload to see the new terms. No licence was bought and nothing was paid.",
+        f"Buy the licence failed. The licence terms changed to version {shown_version + 1} since you loaded the "
+        f"page (you were shown version {shown_version}); reload to see the new terms. No licence was bought and "
+        "nothing was paid.",
         timeout=TIMEOUT_MS,
     )
     assert licenses.functions.balanceOf(buyer).call() == 0

@@ -15,8 +15,6 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-from backend.core.db import UtcDateTime
-
 revision: str = "0005"
 down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
@@ -35,7 +33,7 @@ def upgrade() -> None:
             "operator_keys",
             sa.column("model_id", sa.BigInteger()),
             sa.column("owner", sa.String()),
-            sa.column("revoked_at", UtcDateTime()),
+            sa.column("revoked_at", sa.DateTime(timezone=True)),
         ),
         sa.table("assets", sa.column("id"), sa.column("kind"), sa.column("owner")),
     )

@@ -118,9 +118,7 @@ function encodeTerms(fields: Fields, decimals: number): EncodedTerms {
       (bits, [, bit]) => bits | bit,
       0,
     ),
-    maxDerivatives: Number(
-      wholeNumber(fields.maxDerivatives, BigInt(MAX_DERIVATIVES), "Models per licence"),
-    ),
+    maxDerivatives: Number(wholeNumber(fields.maxDerivatives, BigInt(MAX_DERIVATIVES), "Models per licence")),
     feePerCall: amount(fields.feePerCall, decimals, MAX_FEE_PER_CALL, "Fee per extra call"),
     includedCalls: wholeNumber(fields.includedCalls, MAX_CALLS, "Included calls"),
   };

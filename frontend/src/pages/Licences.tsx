@@ -164,9 +164,67 @@ function LicenceCard({
       {licence.status === "expired" ? (
         <p className="muted">An expired licence cannot be topped up.</p>
       ) : (
-        <TopUp licence={licence} token={token} balance={balance} onChange={onChange} />
+        <>
+          <TopUp licence={licence} token={token} balance={balance} onChange={onChange} />
+          <MeteringLimit licence={licence} onChange={onChange} />
+        </>
       )}
     </section>
+  );
+}
+
+const MAX_CALLS = 10n ** 18n; // ILicenseManager.MAX_CALLS
+
+/** The holder's limit of calls charged per epoch: shown, and changed from the next epoch on. */
+function MeteringLimit({ licence, onChange }: { licence: Licence; onChange: () => Promise<unknown> }) {
+  const { blocked } = useWriter();
+  const licenseManager = useContractAddress("LicenseManager");
+  const tx = useTx();
+  const [typed, setTyped] = useState("");
+  const text = typed.trim();
+  const limit = /^\d+$/.test(text) && BigInt(text) <= MAX_CALLS ? BigInt(text) : null;
+  const latest = licence.metering_limits.at(-1);
+  return (
+    <form
+      className="metering-limit"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (limit === null) return;
+        tx.send("Set the limit", {
+          address: licenseManager,
+          abi: licenseManagerAbi,
+          functionName: "setMeteringLimit",
+          args: [BigInt(licence.id), limit],
+        })
+          .then((sent) => sent && setTyped(""))
+          .then(onChange);
+      }}
+    >
+      <p data-testid="metering-limit">
+        {latest === undefined || latest.calls_per_epoch === "0"
+          ? "No limit on the calls charged per epoch: set one to cap what a faulty or hostile meter can cost you."
+          : `At most ${BigInt(latest.calls_per_epoch).toLocaleString("en-US")} calls charged per epoch, from epoch ${latest.from_epoch}; calls reported beyond it are refused, never charged.`}
+      </p>
+      <label>
+        Calls per epoch{" "}
+        <input
+          inputMode="numeric"
+          aria-label={`Metering limit for licence ${licence.id}`}
+          placeholder="0 = no limit"
+          value={typed}
+          onChange={(event) => setTyped(event.target.value)}
+          size={12}
+        />
+      </label>{" "}
+      <button type="submit" disabled={blocked !== null || tx.busy || limit === null}>
+        Set the limit
+      </button>{" "}
+      <span className="muted">It applies from the next epoch.</span>
+      {text !== "" && limit === null && (
+        <p className="error">Enter a whole number of calls, at most {MAX_CALLS.toLocaleString("en-US")}.</p>
+      )}
+      <TxStatus state={tx.state} />
+    </form>
   );
 }
 

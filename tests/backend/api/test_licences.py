@@ -67,6 +67,35 @@ def test_getLicence_settledAndMeteredSince_creditAndCallsLeft(
     assert licence["valid"] is True
 
 
+def test_getUsage_perEpochMeteredAndWhatSettlementTook(api: httpx.Client, closed_epoch: ClosedEpoch) -> None:
+    meter(
+        closed_epoch.session_factory,
+        closed_epoch.clock,
+        licence=closed_epoch.licence,
+        calls=200,
+        at=closed_epoch.clock.end_of(1) + 10,
+        event_id="call-2",
+    )
+
+    page = api.get(f"/v1/licences/{closed_epoch.licence}/usage").json()
+
+    assert page["count"] == 2
+    assert page["data"] == [
+        {
+            "epoch": 2,
+            "metered": [{"operator_key_id": None, "label": None, "units": "200"}],
+            "settlement": None,
+        },
+        {
+            "epoch": 1,
+            "metered": [{"operator_key_id": None, "label": None, "units": "1500"}],
+            # 500 calls beyond the 1,000 included at 1,000 units each, paid from the 10 USDC of credit.
+            "settlement": {"accepted_calls": "1500", "refused_calls": "0", "fee": "500000", "paid": "500000"},
+        },
+    ]
+    assert api.get("/v1/licences/999/usage").status_code == 404
+
+
 def test_getValidity_knownLicence_validWithExpiry(
     api: httpx.Client, client: ChainClient, world: World
 ) -> None:

@@ -122,6 +122,10 @@ def test_modelUser_findsTheStudentBuysALicenceAndSeesUsageInTheQuota(
         f"{included - 25:,} of {included:,}", timeout=TIMEOUT_MS
     )
     expect(card.get_by_test_id("calls-used")).to_contain_text("25 (")
+    # The usage statement names the gateway's key that reported them.
+    expect(card.get_by_test_id("usage-statement")).to_contain_text(
+        "25 by student gateway", timeout=TIMEOUT_MS
+    )
 
     # Topping up 2 USDC of credit pays for 2 USDC / fee more calls beyond the included ones.
     card.get_by_role("textbox", name=f"Top-up amount for licence {licence_id}").fill("2")

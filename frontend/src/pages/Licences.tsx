@@ -169,7 +169,56 @@ function LicenceCard({
           <MeteringLimit licence={licence} onChange={onChange} />
         </>
       )}
+      <UsageStatement licence={licence} token={token} />
     </section>
+  );
+}
+
+/** Per epoch, the calls each operator key reported and what settlement took (GET /v1/licences/{id}/usage). */
+function UsageStatement({ licence, token }: { licence: Licence; token: Token }) {
+  const statement = useQuery({
+    queryKey: ["licence-usage", licence.id],
+    queryFn: () => api<Schemas["Page_EpochUsageInfo_"]>(`/v1/licences/${licence.id}/usage?limit=10`),
+    refetchInterval: REFRESH_MS,
+  });
+  if (statement.isError) return <p className="error">The usage statement could not be loaded.</p>;
+  const epochs = statement.data?.data ?? [];
+  if (epochs.length === 0) return <p className="muted">No usage reported on this licence yet.</p>;
+  return (
+    <table className="usage-statement" data-testid="usage-statement">
+      <caption>Usage by epoch (newest first)</caption>
+      <thead>
+        <tr>
+          <th>Epoch</th>
+          <th>Reported</th>
+          <th>Settled</th>
+        </tr>
+      </thead>
+      <tbody>
+        {epochs.map((epoch) => (
+          <tr key={epoch.epoch}>
+            <td>{epoch.epoch}</td>
+            <td>
+              {epoch.metered
+                .map(
+                  (m) =>
+                    `${BigInt(m.units).toLocaleString("en-US")} by ${m.label ?? `key ${m.operator_key_id ?? "?"}`}`,
+                )
+                .join(", ") || "—"}
+            </td>
+            <td>
+              {epoch.settlement === null
+                ? "not settled yet"
+                : `${BigInt(epoch.settlement.accepted_calls).toLocaleString("en-US")} calls charged` +
+                  (epoch.settlement.refused_calls !== "0"
+                    ? `, ${BigInt(epoch.settlement.refused_calls).toLocaleString("en-US")} refused`
+                    : "") +
+                  `; fee ${formatAmount(epoch.settlement.fee, token.decimals, token.symbol)}`}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 

@@ -155,7 +155,6 @@ def main() -> None:
             )
             operator = "0x" + "22" * 20  # the model's owner, as the indexer would have projected it
             session.add(Asset(id=MODEL, kind="model", owner=operator, manifest_cid="Qm", registered_block=1))
-            session.flush()
             key, _ = create_operator_key(session=session, owner=operator, model_id=MODEL, label="bench")
             session.commit()
         port = free_port()

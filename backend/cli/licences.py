@@ -126,6 +126,18 @@ def license_buy(
     )
 
 
+def _api_licence(api: PlatformApi, licence_id: int, path: str = "") -> dict[str, Any]:
+    try:
+        found: dict[str, Any] = api.get(f"/v1/licences/{licence_id}{path}")
+    except ApiProblem as problem:
+        if problem.status == 404:
+            raise CliError(
+                f"there is no licence {licence_id} (a new one shows once the platform has indexed it)"
+            ) from None
+        raise
+    return found
+
+
 @command(group, "show")
 def license_show(
     licence_id: Annotated[int, typer.Argument(help="The licence.")],
@@ -134,14 +146,7 @@ def license_show(
 ) -> None:
     """A licence: validity, expiry, credit, calls settled and left."""
     with PlatformApi(api_url) as api:
-        try:
-            licence: dict[str, Any] = api.get(f"/v1/licences/{licence_id}")
-        except ApiProblem as problem:
-            if problem.status == 404:
-                raise CliError(
-                    f"there is no licence {licence_id} (a new one shows once the platform has indexed it)"
-                ) from None
-            raise
+        licence = _api_licence(api, licence_id)
 
     def human() -> None:
         out.print(
@@ -172,12 +177,7 @@ def license_usage(
 ) -> None:
     """A licence's usage statement, newest epoch first: calls each operator key reported, what settlement took."""
     with PlatformApi(api_url) as api:
-        try:
-            statement: dict[str, Any] = api.get(f"/v1/licences/{licence_id}/usage")
-        except ApiProblem as problem:
-            if problem.status == 404:
-                raise CliError(f"there is no licence {licence_id}") from None
-            raise
+        statement = _api_licence(api, licence_id, "/usage")
 
     def human() -> None:
         for epoch in statement["data"]:

@@ -276,7 +276,6 @@ def _settlement(session: Session, args: Mapping[str, Any]) -> LicenceSettlement:
             licence_id=key[0], epoch=key[1], accepted_calls=0, refused_calls=0, fee=0, paid=0
         )
         session.add(settlement)
-        session.flush()  # UsageSettled follows UsageRefused in the same transaction: let it find the row
     return settlement
 
 

@@ -111,22 +111,25 @@ def _within_limits(
         .order_by(MeteringLimit.from_epoch)
     ):
         limits.setdefault(row.licence_id, []).append((row.from_epoch, row.calls_per_epoch))
-    epoch_of = {event[0]: clock.epoch_of(event[3]) for event in accepted if event[1] in limits}
+    # By position, not event id: a batch may repeat an id (ingestion drops the repeat later).
+    epochs = [
+        clock.epoch_of(timestamp) if licence_id in limits else None
+        for _, licence_id, _, timestamp in accepted
+    ]
     used = Counter(
         {
             (row.licence_id, row.epoch): row.units
             for row in session.execute(
                 select(UsageAggregate.licence_id, UsageAggregate.epoch, UsageAggregate.units).where(
-                    UsageAggregate.licence_id.in_(limits), UsageAggregate.epoch.in_(set(epoch_of.values()))
+                    UsageAggregate.licence_id.in_(limits), UsageAggregate.epoch.in_(set(epochs) - {None})
                 )
             )
         }
     )
     kept: list[EventRow] = []
     refused: list[dict[str, str]] = []
-    for event in accepted:
+    for event, epoch in zip(accepted, epochs, strict=True):
         event_id, licence_id, units, _ = event
-        epoch = epoch_of.get(event_id)
         if epoch is not None:
             limit = next((calls for start, calls in reversed(limits[licence_id]) if start <= epoch), 0)
             if limit and used[(licence_id, epoch)] + units > limit:

@@ -41,8 +41,8 @@ def test_deploy_wiresOracleGuardianAndMinter(system):
     assert system.router.protocolFeeBps() == 250
 
 
-def test_writeManifest_recordsChainAddressesAndAbis(system, tmp_path, chain):
-    deployed = {
+def _deployed(system) -> dict:
+    return {
         "ProvenanceToken": system.prov,
         "TimelockController": system.timelock,
         "ProvenantGovernor": system.governor,
@@ -50,9 +50,11 @@ def test_writeManifest_recordsChainAddressesAndAbis(system, tmp_path, chain):
         "LicenseManager": system.licenses,
         "RoyaltyRouter": system.router,
         "RewardDistributor": system.rewards,
-        "MockUSDC": system.usdc,
-        "_deployment_block": 1,
     }
+
+
+def test_writeManifest_recordsChainAddressesAndAbis(system, tmp_path, chain):
+    deployed = {**_deployed(system), "MockUSDC": system.usdc, "_deployment_block": 1}
     config = DeployConfig(oracle=system.oracle.address, guardian=system.guardian.address)
     path = write_manifest(deployed, config, tmp_path / "manifest.json")
 
@@ -65,18 +67,6 @@ def test_writeManifest_recordsChainAddressesAndAbis(system, tmp_path, chain):
     assert registry["address"] == system.registry.address
     assert any(item.get("name") == "registerModel" for item in registry["abi"])
     assert manifest["config"]["oracle"] == system.oracle.address
-
-
-def _deployed(system) -> dict:
-    return {
-        "ProvenanceToken": system.prov,
-        "TimelockController": system.timelock,
-        "ProvenantGovernor": system.governor,
-        "AssetRegistry": system.registry,
-        "LicenseManager": system.licenses,
-        "RoyaltyRouter": system.router,
-        "RewardDistributor": system.rewards,
-    }
 
 
 def test_audit_freshDeployment_findsNoRoleAndNoQuorumHolder(system):

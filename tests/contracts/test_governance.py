@@ -27,7 +27,6 @@ from tests.contracts.conftest import (
     ALL_PERMISSIONS,
     USDC,
     System,
-    anvil_rpc,
     cid,
     custom_error,
     make_terms,
@@ -705,19 +704,12 @@ PRODUCTION = {
 }
 
 
-def pass_hour() -> None:
-    """An hour of the chain, ending in a block (calls see the latest block's time)."""
-    anvil_rpc("evm_increaseTime", HOUR)
-    anvil_rpc("evm_mine")
-
-
 def mine_blocks_through(block: int) -> None:
-    """Mines up to `block`, the clock moving on by BLOCK_TIME seconds a block (through the node directly:
-    Brownie's chain.sleep and chain.mine inspect the call stack each time, which the hourly loop feels)."""
+    """Mines up to `block`, the clock moving on by BLOCK_TIME seconds a block."""
     if block > chain.height:
         blocks = block - chain.height
-        anvil_rpc("evm_increaseTime", blocks * BLOCK_TIME)
-        anvil_rpc("anvil_mine", hex(blocks))
+        chain.sleep(blocks * BLOCK_TIME)
+        chain.mine(blocks)
 
 
 @pytest.fixture
@@ -792,7 +784,7 @@ def test_rootLifecycle_productionParameters_claimsFlowAndBadRootsAreRevoked(prod
     def hour() -> None:
         """One epoch: the oracle submits its cumulative tree, and the contributor claims what the current root
         grants."""
-        pass_hour()
+        chain.sleep(HOUR)
         submit(honest(epoch + 1), (epoch + 1) * USDC + 1)
         _, current_epoch, _, _ = rewards.currentRoot()
         if current_epoch and current_epoch * USDC > rewards.claimed(contributor, usdc):
@@ -805,7 +797,7 @@ def test_rootLifecycle_productionParameters_claimsFlowAndBadRootsAreRevoked(prod
     # A compromised oracle's tree: the attacker takes the pool. Its root waits out its own 3 days.
     bad = RewardTree([(str(attacker), str(usdc), 900_000 * USDC), (str(contributor), str(usdc), 1)])
     while not submit(bad, 900_000 * USDC + 1):
-        pass_hour()
+        chain.sleep(HOUR)
     bad_epoch = epoch
     for _ in range(12):
         hour()  # refused while the bad root is locked; claims from the current root go on
@@ -824,7 +816,7 @@ def test_rootLifecycle_productionParameters_claimsFlowAndBadRootsAreRevoked(prod
     # The DAO lengthens the delay beyond its own path, then revokes a bad root itself.
     enact_slowly(dao, [action(rewards, "setRootDelay", 6 * DAY)], "Root delay of 6 days", hour)
     while not submit(bad, 900_000 * USDC + 1):
-        pass_hour()  # the root pending under the old delay unlocks on its own clock
+        chain.sleep(HOUR)  # the root pending under the old delay unlocks on its own clock
     bad_epoch = epoch
     assert rewards.pendingRoot()[4] == chain[-1].timestamp + 6 * DAY
     executed = enact_slowly(

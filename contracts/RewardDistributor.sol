@@ -16,11 +16,14 @@ import {IRoyaltyRouter} from "./interfaces/IRoyaltyRouter.sol";
 /// @dev Storage is laid out for the claim: it reads the root from its own slot and writes one slot, the
 /// claimed amount of `(account, token)`; the payment token, PROV and its cap are immutables.
 contract RewardDistributor is IRewardDistributor, AccessControl {
-    /// @dev A root with its epoch and the IPFS CID of its full tree.
+    using SafeERC20 for IERC20;
+
+    /// @dev A root with its epoch, the IPFS CID of its full tree and the tree's payment-token total.
     struct Root {
         bytes32 root;
         uint256 epoch;
         string treeCid;
+        uint256 paymentTotal;
     }
 
     /// @dev What an account claimed of a token, in a struct so that a claim derives its slot once for both
@@ -53,6 +56,8 @@ contract RewardDistributor is IRewardDistributor, AccessControl {
     uint256 private _pendingAcceptableAt;
     uint256 private _lastEpoch;
     uint256 private _rootDelay;
+    // Revenue pulled from the router less what was swept.
+    uint256 private _revenue;
 
     uint256 private _emissionRate;
     // One slot: the allowance accrued up to `_emissionUpdatedAt` and not yet minted.
@@ -89,28 +94,42 @@ contract RewardDistributor is IRewardDistributor, AccessControl {
     }
 
     /// @inheritdoc IRewardDistributor
-    function submitRoot(uint256 epoch, bytes32 root, string calldata treeCid) external onlyRole(ORACLE_ROLE) {
+    function submitRoot(
+        uint256 epoch,
+        bytes32 root,
+        uint256 paymentTotal,
+        string calldata treeCid
+    ) external onlyRole(ORACLE_ROLE) {
         if (epoch <= _lastEpoch) revert RewardDistributorStaleEpoch(epoch, _lastEpoch);
         if (
             root == bytes32(0) || bytes(treeCid).length == 0 || bytes(treeCid).length > _MAX_TREE_CID_LENGTH
         ) {
             revert RewardDistributorInvalidRoot();
         }
+        if (_pending.root != bytes32(0)) {
+            if (block.timestamp < _pendingAcceptableAt) {
+                revert RewardDistributorRootPending(_pending.epoch, _pendingAcceptableAt);
+            }
+            _acceptPending();
+        }
+        if (paymentTotal < _current.paymentTotal) {
+            revert RewardDistributorTotalDecreased(paymentTotal, _current.paymentTotal);
+        }
         uint256 acceptableAt = block.timestamp + _rootDelay;
         _lastEpoch = epoch;
-        _pending = Root(root, epoch, treeCid);
+        _pending = Root(root, epoch, treeCid, paymentTotal);
         _pendingAcceptableAt = acceptableAt;
-        emit RootSubmitted(epoch, root, treeCid, acceptableAt);
+        emit RootSubmitted(epoch, root, treeCid, paymentTotal, acceptableAt);
     }
 
     /// @inheritdoc IRewardDistributor
-    function revokePendingRoot() external {
+    function revokePendingRoot(uint256 epoch) external {
         if (!hasRole(DEFAULT_ADMIN_ROLE, msg.sender) && !hasRole(GUARDIAN_ROLE, msg.sender)) {
             revert RewardDistributorUnauthorized(msg.sender);
         }
         bytes32 root = _pending.root;
-        if (root == bytes32(0)) revert RewardDistributorNoPendingRoot();
-        emit RootRevoked(_pending.epoch, root, msg.sender);
+        if (root == bytes32(0) || _pending.epoch != epoch) revert RewardDistributorNoPendingRoot();
+        emit RootRevoked(epoch, root, msg.sender);
         _deletePending();
     }
 
@@ -119,21 +138,26 @@ contract RewardDistributor is IRewardDistributor, AccessControl {
         if (_pending.root == bytes32(0)) revert RewardDistributorNoPendingRoot();
         if (block.timestamp < _pendingAcceptableAt)
             revert RewardDistributorRootNotReady(_pendingAcceptableAt);
-        _current = _pending;
-        _deletePending();
-        emit RootAccepted(_current.epoch, _current.root, _current.treeCid);
+        _acceptPending();
     }
 
     /// @inheritdoc IRewardDistributor
+    function sweepUnallocated(address to, uint256 amount) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        uint256 unallocated = unallocatedRevenue();
+        if (amount > unallocated) revert RewardDistributorSweepExceedsUnallocated(amount, unallocated);
+        _revenue -= amount;
+        emit UnallocatedSwept(to, amount);
+        _paymentToken.safeTransfer(to, amount);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    /// @dev Public so that `claimMany` runs the same body without a second internal call layer.
     function claim(
         address account,
         address token,
         uint256 cumulativeAmount,
         bytes32[] calldata proof
-    ) external returns (uint256 amount) {
-        if (token != address(_paymentToken) && token != address(_prov)) {
-            revert RewardDistributorUnsupportedToken(token);
-        }
+    ) public returns (uint256 amount) {
         if (_processProof(proof, _leafHash(account, token, cumulativeAmount)) != _current.root) {
             revert RewardDistributorInvalidProof();
         }
@@ -147,16 +171,32 @@ contract RewardDistributor is IRewardDistributor, AccessControl {
         }
         emit Claimed(account, token, amount, cumulativeAmount);
 
+        // The token is checked once, here: a leaf of another token can only come from the oracle's tree.
         if (token == address(_paymentToken)) {
             _pay(account, amount);
-        } else {
+        } else if (token == address(_prov)) {
             _mintReward(account, amount);
+        } else {
+            revert RewardDistributorUnsupportedToken(token);
+        }
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function claimMany(
+        address account,
+        ClaimRequest[] calldata requests
+    ) external returns (uint256[] memory amounts) {
+        amounts = new uint256[](requests.length);
+        for (uint256 i; i < requests.length; ++i) {
+            ClaimRequest calldata request = requests[i];
+            amounts[i] = claim(account, request.token, request.cumulativeAmount, request.proof);
         }
     }
 
     /// @inheritdoc IRewardDistributor
     function pullRevenue() external returns (uint256 amount) {
         amount = _router.withdraw(address(this));
+        _revenue += amount;
         emit RevenuePulled(amount);
     }
 
@@ -171,17 +211,33 @@ contract RewardDistributor is IRewardDistributor, AccessControl {
     }
 
     /// @inheritdoc IRewardDistributor
-    function currentRoot() external view returns (bytes32 root, uint256 epoch, string memory treeCid) {
-        return (_current.root, _current.epoch, _current.treeCid);
+    function currentRoot()
+        external
+        view
+        returns (bytes32 root, uint256 epoch, string memory treeCid, uint256 paymentTotal)
+    {
+        return (_current.root, _current.epoch, _current.treeCid, _current.paymentTotal);
     }
 
     /// @inheritdoc IRewardDistributor
     function pendingRoot()
         external
         view
-        returns (bytes32 root, uint256 epoch, string memory treeCid, uint256 acceptableAt)
+        returns (
+            bytes32 root,
+            uint256 epoch,
+            string memory treeCid,
+            uint256 paymentTotal,
+            uint256 acceptableAt
+        )
     {
-        return (_pending.root, _pending.epoch, _pending.treeCid, _pendingAcceptableAt);
+        return (_pending.root, _pending.epoch, _pending.treeCid, _pending.paymentTotal, _pendingAcceptableAt);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function unallocatedRevenue() public view returns (uint256) {
+        uint256 allocated = _pending.root != bytes32(0) ? _pending.paymentTotal : _current.paymentTotal;
+        return _revenue > allocated ? _revenue - allocated : 0;
     }
 
     /// @inheritdoc IRewardDistributor
@@ -222,9 +278,10 @@ contract RewardDistributor is IRewardDistributor, AccessControl {
                 let p := proof.offset
                 let end := add(p, shl(5, proof.length))
                 for {} 1 {} {
-                    let nodeAt := shl(5, gt(node, calldataload(p)))
+                    let sibling := calldataload(p)
+                    let nodeAt := shl(5, gt(node, sibling))
                     mstore(nodeAt, node)
-                    mstore(xor(nodeAt, 0x20), calldataload(p))
+                    mstore(xor(nodeAt, 0x20), sibling)
                     node := keccak256(0x00, 0x40)
                     p := add(p, 0x20)
                     if iszero(lt(p, end)) {
@@ -297,6 +354,12 @@ contract RewardDistributor is IRewardDistributor, AccessControl {
         _checkpointEmission(emissionAvailable());
         _emissionRate = tokensPerSecond;
         emit EmissionRateSet(tokensPerSecond);
+    }
+
+    function _acceptPending() private {
+        _current = _pending;
+        _deletePending();
+        emit RootAccepted(_current.epoch, _current.root, _current.treeCid);
     }
 
     function _deletePending() private {

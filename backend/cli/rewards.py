@@ -80,6 +80,13 @@ def rewards_claim(
             f"nothing is claimable now for {wallet.address}: rewards come once an epoch's root is accepted"
         )
     distributor = wallet.client.contract("RewardDistributor")
+    current_root = "0x" + distributor.functions.currentRoot().call()[0].hex()
+    if any(token["claim"]["root"].lower() != current_root.lower() for token in claims):
+        # The API learns of an acceptance from its indexer, seconds late; the old root's proofs would revert.
+        raise CliError(
+            "the distributor has just accepted a newer rewards root the API has not indexed yet; "
+            "claim again in a few seconds"
+        )
     steps: list[tuple[str, Callable[[], ContractFunction]]] = [
         (
             f"claiming {token['claimable']} of {token['token']}",

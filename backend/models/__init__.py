@@ -16,7 +16,7 @@ from backend.models.governance import Proposal, Vote
 from backend.models.licences import Licence, LicenceSettlement, MeteringLimit, TermsVersion
 from backend.models.operator_key import OperatorKey
 from backend.models.oracle_tx import OracleNonce, OracleTx, OracleTxAttempt
-from backend.models.rewards import PoolCredit, RewardClaim, RewardRoot, RewardTreeRecord
+from backend.models.rewards import PoolCredit, RewardClaim, RewardIncrement, RewardRoot, RewardTreeRecord
 from backend.models.usage import UsageAggregate, UsageBatch, UsageEvent
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "PoolCredit",
     "Proposal",
     "RewardClaim",
+    "RewardIncrement",
     "RewardRoot",
     "RewardTreeRecord",
     "SignInNonce",

@@ -44,11 +44,25 @@ class RewardClaim(Base):
 
 
 class RewardTreeRecord(Base):
-    """A cumulative rewards tree built by the epoch job: its dump (standard-v1) and where it is stored."""
+    """A cumulative rewards tree the epoch job submitted: its dump (standard-v1), where it is stored, and the
+    epoch of the accepted (or unlocked pending) tree it was built on."""
 
     __tablename__ = "reward_trees"
 
     epoch: Mapped[int] = mapped_column(Integer, primary_key=True)
+    base_epoch: Mapped[int] = mapped_column(Integer)
     root: Mapped[str] = mapped_column(String(66))
     tree_cid: Mapped[str] = mapped_column(String(128))
     dump: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class RewardIncrement(Base):
+    """What one epoch adds to the rewards, per account, in the payment token and in PROV (decimal strings).
+    A tree is the tree it builds on plus the increments after it, so a revoked root's increments never
+    come back and the epochs skipped while a root was locked are carried by the next tree."""
+
+    __tablename__ = "reward_increments"
+
+    epoch: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payments: Mapped[dict[str, str]] = mapped_column(JSON)
+    prov: Mapped[dict[str, str]] = mapped_column(JSON)

@@ -35,7 +35,7 @@ from backend.models.chain import IndexerCursor
 from backend.models.contributions import Contribution, ContributionStatus
 from backend.models.epochs import EpochClose
 from backend.models.licences import Licence
-from backend.models.rewards import PoolCredit, RewardTreeRecord
+from backend.models.rewards import PoolCredit, RewardIncrement, RewardTreeRecord
 from backend.models.usage import UsageAggregate
 from backend.storage import ContentStore
 
@@ -238,21 +238,13 @@ def _reward_increments(
 def _publish_rewards(
     run: _Closing, *, cutoff: int, previous_end: int, end_block: int, closed: bool
 ) -> str | None:
-    payment_token = run.client.manifest.payment_token.lower()
-    prov = run.client.contract("ProvenanceToken").address.lower()
+    """Records the epoch's reward increments, then submits the cumulative tree unless the pending root is
+    still locked (the distributor refuses a new root then; a later epoch's tree carries this one's)."""
     with run.session_factory() as session:
         record = session.get(RewardTreeRecord, run.epoch)
-        if record is None and not closed:
-            previous = session.scalars(
-                select(RewardTreeRecord)
-                .where(RewardTreeRecord.epoch < run.epoch)
-                .order_by(RewardTreeRecord.epoch.desc())
-            ).first()
-            cumulative: dict[str, dict[str, int]] = {payment_token: {}, prov: {}}
-            if previous is not None:
-                for value in previous.dump["values"]:
-                    account, token, amount = value["value"]
-                    cumulative[token.lower()][account.lower()] = int(amount)
+        if record is not None:
+            session.expunge(record)
+        elif not closed and session.get(RewardIncrement, run.epoch) is None:
             payments, prov_rewards = _reward_increments(
                 session,
                 run.settings,
@@ -261,37 +253,93 @@ def _publish_rewards(
                 previous_end=previous_end,
                 end_block=end_block,
             )
-            if not payments and not prov_rewards:
-                return None
-            cumulative[payment_token] = accumulate(
-                cumulative[payment_token], {a.lower(): v for a, v in payments.items()}
+            session.add(
+                RewardIncrement(
+                    epoch=run.epoch,
+                    payments={a.lower(): str(v) for a, v in payments.items() if v},
+                    prov={a.lower(): str(v) for a, v in prov_rewards.items() if v},
+                )
             )
-            cumulative[prov] = accumulate(cumulative[prov], {a.lower(): v for a, v in prov_rewards.items()})
-            tree = RewardTree(
-                (account, token, amount)
-                for token, amounts in cumulative.items()
-                for account, amount in sorted(amounts.items())
-                if amount > 0
-            )
-            dump = tree.dump()
-            stored = run.store.put(data=json.dumps(dump, sort_keys=True).encode())
-            record = RewardTreeRecord(epoch=run.epoch, root=tree.root, tree_cid=str(stored), dump=dump)
-            session.add(record)
             session.commit()
-        if record is None:
-            return None
-        root, tree_cid = record.root, record.tree_cid
     if closed:
-        return root
+        return record.root if record else None
 
     distributor = run.client.contract("RewardDistributor")
     if run.client.contract("RoyaltyRouter").functions.balanceOf(distributor.address).call() > 0:
         run.transact("pull", "RewardDistributor", "pullRevenue")
-    _, pending_epoch, _, _ = distributor.functions.pendingRoot().call()
-    _, current_epoch, _ = distributor.functions.currentRoot().call()
+    pending_root, pending_epoch, _, _, acceptable_at = distributor.functions.pendingRoot().call()
+    current_epoch = distributor.functions.currentRoot().call()[1]
+    if record is None:
+        now = run.client.w3.eth.get_block("latest")["timestamp"]
+        if int.from_bytes(pending_root) and now < acceptable_at:
+            return None
+        record = _build_tree(run, base_epoch=pending_epoch or current_epoch)
+        if record is None:
+            return None
     if run.epoch not in (pending_epoch, current_epoch):
-        run.transact("root", "RewardDistributor", "submitRoot", run.epoch, root, tree_cid)
-    return root
+        total = _payment_total(record.dump, run.client.manifest.payment_token)
+        run.transact(
+            "root", "RewardDistributor", "submitRoot", run.epoch, record.root, total, record.tree_cid
+        )
+    return record.root
+
+
+def _payment_total(dump: dict, payment_token: str) -> int:
+    return sum(
+        int(value["value"][2])
+        for value in dump["values"]
+        if value["value"][1].lower() == payment_token.lower()
+    )
+
+
+def _build_tree(run: _Closing, *, base_epoch: int) -> RewardTreeRecord | None:
+    """The tree of `base_epoch` plus the increments of the epochs after it, but those of roots submitted after
+    it and since revoked (a root after the base that is neither the base nor pending was revoked). None when
+    nothing is added."""
+    payment_token = run.client.manifest.payment_token.lower()
+    prov = run.client.contract("ProvenanceToken").address.lower()
+    with run.session_factory() as session:
+        cumulative: dict[str, dict[str, int]] = {payment_token: {}, prov: {}}
+        if base_epoch:
+            for value in session.get_one(RewardTreeRecord, base_epoch).dump["values"]:
+                account, token, amount = value["value"]
+                cumulative[token.lower()][account.lower()] = int(amount)
+        revoked = session.scalars(
+            select(RewardTreeRecord).where(
+                RewardTreeRecord.epoch > base_epoch, RewardTreeRecord.epoch < run.epoch
+            )
+        ).all()
+        voided = {epoch for tree in revoked for epoch in range(tree.base_epoch + 1, tree.epoch + 1)}
+        increments = [
+            increment
+            for increment in session.scalars(
+                select(RewardIncrement).where(
+                    RewardIncrement.epoch > base_epoch, RewardIncrement.epoch <= run.epoch
+                )
+            )
+            if increment.epoch not in voided and (increment.payments or increment.prov)
+        ]
+        if not increments:
+            return None
+        for increment in increments:
+            for token, amounts in ((payment_token, increment.payments), (prov, increment.prov)):
+                cumulative[token] = accumulate(cumulative[token], {a: int(v) for a, v in amounts.items()})
+        tree = RewardTree(
+            (account, token, amount)
+            for token, amounts in cumulative.items()
+            for account, amount in sorted(amounts.items())
+            if amount > 0
+        )
+        dump = tree.dump()
+        stored = run.store.put(data=json.dumps(dump, sort_keys=True).encode())
+        record = RewardTreeRecord(
+            epoch=run.epoch, base_epoch=base_epoch, root=tree.root, tree_cid=str(stored), dump=dump
+        )
+        session.add(record)
+        session.commit()
+        session.refresh(record)
+        session.expunge(record)
+        return record
 
 
 def _settle_usage(run: _Closing) -> int:

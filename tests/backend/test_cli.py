@@ -21,6 +21,8 @@ from backend.chain.client import ChainClient, Permission
 from backend.cli import app
 from backend.cli.common import EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_REVERTED, EXIT_UNREACHABLE
 from backend.devchain import DevChain
+from backend.storage import LocalContentStore
+from tests.backend.api.world import accept_root, close_first_epoch
 from tests.backend.chain_actions import ATTRIBUTION, DISTILLATION, USDC, Platform, make_terms
 
 OWNER, BUYER, CONTRIBUTOR = 1, 4, 6
@@ -267,6 +269,49 @@ def test_contribute_signsInAndUploads_listedAsPending(
     assert (uploaded["media_type"], uploaded["status"]) == ("text/csv", "pending")
     listed = httpx.get(f"{api_url}/v1/contributions", params={"dataset_id": dataset}).json()
     assert [c["id"] for c in listed] == [uploaded["id"]]
+
+
+def test_rewardsClaim_refusedWhileTheApiLagsANewerRoot_thenClaimsBothTokens(
+    run: Callable[..., Result],
+    platform: Platform,
+    isolated_chain: DevChain,
+    client: ChainClient,
+    app_engine: Engine,
+    api_url: str,
+    index: Callable[[], None],
+    tmp_path: Path,
+) -> None:
+    # The API's data dir is tmp_path: the epoch job stores its tree where the API reads it.
+    store = LocalContentStore(root=tmp_path / "ipfs")
+    epoch = close_first_epoch(platform, isolated_chain, app_engine, store, index)
+    accept_root(isolated_chain, client)
+    index()
+    distributor = client.contract("RewardDistributor")
+    tokens = (client.manifest.payment_token, client.contract("ProvenanceToken").address)
+    alice_key = isolated_chain.private_keys[5]
+    shown = _json(run("rewards", "show", epoch.alice, "--api", api_url, "--json"))
+    claimable = {token["token"]: token["claimable"] for token in shown["tokens"]}
+    before_newer_root = isolated_chain.rpc("evm_snapshot")
+    # A newer root accepted on chain before the indexer sees it: the API's proofs are for the old one.
+    oracle = Account.from_key(isolated_chain.oracle_key).address
+    isolated_chain.rpc("anvil_impersonateAccount", oracle)
+    total = distributor.functions.currentRoot().call()[3]
+    submit = distributor.functions.submitRoot(2, b"\x22" * 32, total, "QmNewer").transact({"from": oracle})
+    client.w3.eth.wait_for_transaction_receipt(submit)
+    accept_root(isolated_chain, client)
+
+    stale = run("rewards", "claim", "--api", api_url, key=alice_key)
+
+    assert "newer rewards root the API has not indexed yet" in _error(stale, EXIT_REFUSED)
+    assert [distributor.functions.claimed(epoch.alice, token).call() for token in tokens] == [0, 0]
+
+    isolated_chain.rpc("evm_revert", before_newer_root)
+    claimed = _json(run("rewards", "claim", "--api", api_url, "--json", key=alice_key))
+
+    assert {entry["token"]: entry["amount"] for entry in claimed["claimed"]} == claimable
+    assert [str(distributor.functions.claimed(epoch.alice, token).call()) for token in tokens] == [
+        claimable[token] for token in tokens
+    ]
 
 
 def test_epochClose_closesTheEndedEpoch_thenReportsTheCurrentOne(

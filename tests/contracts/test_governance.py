@@ -8,6 +8,7 @@ timelock acts only because a proposal passed.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -20,7 +21,18 @@ from hexbytes import HexBytes
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from tests.contracts.conftest import ALL_PERMISSIONS, USDC, cid, custom_error, make_terms, plain
+from backend.domain.merkle import RewardTree
+from scripts.deploy import DeployConfig, deploy
+from tests.contracts.conftest import (
+    ALL_PERMISSIONS,
+    USDC,
+    System,
+    anvil_rpc,
+    cid,
+    custom_error,
+    make_terms,
+    plain,
+)
 
 PROV = 10**18
 DAY = 86_400
@@ -525,10 +537,10 @@ def test_parameterProposal_defeated_neverReachesTheTimelock(system, dao):
 
 def test_revokePendingRootProposal_executed_clearsTheRoot(system, dao):
     rewards, root = system.rewards, "0x" + "ab" * 32
-    rewards.submitRoot(1, root, cid(1), {"from": system.oracle})
-    executed = dao.enact([action(rewards, "revokePendingRoot")], "Revoke the epoch 1 rewards root")
+    rewards.submitRoot(1, root, 0, cid(1), {"from": system.oracle})
+    executed = dao.enact([action(rewards, "revokePendingRoot", 1)], "Revoke the epoch 1 rewards root")
     assert dict(executed.events["RootRevoked"]) == {"epoch": 1, "root": root, "by": system.timelock}
-    assert plain(rewards.pendingRoot()) == (ZERO_BYTES32, 0, "", 0)
+    assert plain(rewards.pendingRoot()) == (ZERO_BYTES32, 0, "", 0, 0)
     with brownie.reverts("RewardDistributorNoPendingRoot: "):
         rewards.acceptRoot({"from": dao.alice})
 
@@ -676,3 +688,148 @@ def test_castVote_zeroQuorum_neverExtends(system, dao):
     assert dao.deadline(proposal) == deadline
     chain.mine(1)
     assert dao.state(proposal) == State.SUCCEEDED
+
+
+# --- the reward root lifecycle with production parameters --------------------------------------------------
+
+# Days of voting counted in 10-minute blocks: the governor counts blocks and anvil mines some 130 a second, so
+# 12-s blocks (14,400 for a 2-day vote) would spend minutes on the same check, that the days add up.
+HOUR, BLOCK_TIME = 3_600, 600
+PRODUCTION = {
+    "voting_delay": DAY // BLOCK_TIME,
+    "voting_period": 2 * DAY // BLOCK_TIME,
+    "late_quorum_extension": DAY // BLOCK_TIME,
+    "timelock_delay": 2 * DAY,
+    "root_delay": 3 * DAY,
+    "epoch_length": HOUR,
+}
+
+
+def pass_hour() -> None:
+    """An hour of the chain, ending in a block (calls see the latest block's time)."""
+    anvil_rpc("evm_increaseTime", HOUR)
+    anvil_rpc("evm_mine")
+
+
+def mine_blocks_through(block: int) -> None:
+    """Mines up to `block`, the clock moving on by BLOCK_TIME seconds a block (through the node directly:
+    Brownie's chain.sleep and chain.mine inspect the call stack each time, which the hourly loop feels)."""
+    if block > chain.height:
+        blocks = block - chain.height
+        anvil_rpc("evm_increaseTime", blocks * BLOCK_TIME)
+        anvil_rpc("anvil_mine", hex(blocks))
+
+
+@pytest.fixture
+def production(accounts):
+    """A fresh deployment with production's clocks, and a DAO whose Alice and Bob make the quorum."""
+    deployer, guardian, oracle = accounts[0], accounts[8], accounts[9]
+    config = DeployConfig(oracle=oracle.address, guardian=guardian.address, **PRODUCTION)
+    deployed = deploy(deployer, config)
+    system = System(
+        registry=deployed["AssetRegistry"],
+        licenses=deployed["LicenseManager"],
+        router=deployed["RoyaltyRouter"],
+        rewards=deployed["RewardDistributor"],
+        prov=deployed["ProvenanceToken"],
+        governor=deployed["ProvenantGovernor"],
+        timelock=deployed["TimelockController"],
+        usdc=deployed["MockUSDC"],
+        deployer=deployer,
+        oracle=oracle,
+        guardian=guardian,
+        timelock_account=None,
+    )
+    dao = Dao(system, alice=accounts[1], bob=accounts[2], carol=accounts[3], proposer=accounts[4])
+    for holder, amount in ((dao.alice, ALICE), (dao.bob, BOB), (dao.proposer, THRESHOLD)):
+        system.prov.transfer(holder, amount, {"from": deployer})
+        system.prov.delegate(holder, {"from": holder})
+    chain.mine(1)
+    return system, dao
+
+
+def enact_slowly(dao: Dao, actions: list[tuple[str, str]], description: str, during) -> object:
+    """A proposal through a 1-day voting delay, a 2-day vote and a 2-day timelock; `during()`, which lets one
+    hour pass, runs for each hour of the timelock delay (the vote's days pass block by block)."""
+    proposal = dao.propose(actions, description)
+    mine_blocks_through(dao.governor.proposalSnapshot(proposal.id) + 1)
+    dao.vote(proposal, dao.alice, FOR)
+    dao.vote(proposal, dao.bob, FOR)
+    mine_blocks_through(dao.deadline(proposal) + 1)
+    during()
+    dao.queue(proposal)
+    for _ in range(2 * DAY // HOUR):
+        during()
+    return dao.execute(proposal)
+
+
+def test_rootLifecycle_productionParameters_claimsFlowAndBadRootsAreRevoked(production, accounts):
+    """Hourly epochs against a 3-day root delay: each root unlocks on its own clock, so roots keep being
+    accepted and claims keep paying; a guardian revokes a bad root before it pays. The DAO's own path
+    (1 + 2 + 2 days) is longer than the 3-day delay, so it first lengthens the delay, then revokes one."""
+    system, dao = production
+    rewards, usdc, oracle = system.rewards, system.usdc, system.oracle
+    contributor, attacker = accounts[5], accounts[6]
+    usdc.faucet(rewards, 1_000_000 * USDC, {"from": contributor})
+    epoch, claimed_at = 0, []
+
+    def submit(tree: RewardTree, total: int) -> bool:
+        nonlocal epoch
+        epoch += 1
+        args = (epoch, tree.root, total, cid(epoch), {"from": oracle})
+        try:  # a refusal is simulated, not mined: hundreds of reverted transactions would only slow anvil
+            rewards.submitRoot.call(*args)
+        except brownie.exceptions.VirtualMachineError as error:
+            assert error.revert_msg.startswith("RewardDistributorRootPending: ")
+            return False
+        rewards.submitRoot(*args)
+        return True
+
+    def honest(at: int) -> RewardTree:
+        """The tree of epoch `at`: each epoch earns the contributor 1 USDC, cumulatively."""
+        return RewardTree([(str(contributor), str(usdc), at * USDC), (str(dao.alice), str(usdc), 1)])
+
+    def hour() -> None:
+        """One epoch: the oracle submits its cumulative tree, and the contributor claims what the current root
+        grants."""
+        pass_hour()
+        submit(honest(epoch + 1), (epoch + 1) * USDC + 1)
+        _, current_epoch, _, _ = rewards.currentRoot()
+        if current_epoch and current_epoch * USDC > rewards.claimed(contributor, usdc):
+            proof = honest(current_epoch).proof(str(contributor), str(usdc))
+            rewards.claim(contributor, usdc, current_epoch * USDC, proof, {"from": contributor})
+            claimed_at.append(epoch)
+
+    for _ in range(4 * 24):
+        hour()
+    # A compromised oracle's tree: the attacker takes the pool. Its root waits out its own 3 days.
+    bad = RewardTree([(str(attacker), str(usdc), 900_000 * USDC), (str(contributor), str(usdc), 1)])
+    while not submit(bad, 900_000 * USDC + 1):
+        pass_hour()
+    bad_epoch = epoch
+    for _ in range(12):
+        hour()  # refused while the bad root is locked; claims from the current root go on
+    rewards.revokePendingRoot(bad_epoch, {"from": system.guardian})
+    for _ in range(4 * 24):
+        hour()
+    with brownie.reverts("RewardDistributorInvalidProof: "):
+        rewards.claim(attacker, usdc, 900_000 * USDC, bad.proof(str(attacker), str(usdc)), {"from": attacker})
+    assert usdc.balanceOf(attacker) == 0
+    # Claims kept flowing: a root was accepted at least every delay + one epoch, and each one paid.
+    gaps = [later - earlier for earlier, later in itertools.pairwise(claimed_at)]
+    # (the delay, the 12 hours the bad root was pending, and an epoch on each side)
+    assert len(claimed_at) >= 3 and max(gaps) <= 3 * 24 + 12 + 2
+    assert rewards.claimed(contributor, usdc) == rewards.currentRoot()[1] * USDC
+
+    # The DAO lengthens the delay beyond its own path, then revokes a bad root itself.
+    enact_slowly(dao, [action(rewards, "setRootDelay", 6 * DAY)], "Root delay of 6 days", hour)
+    while not submit(bad, 900_000 * USDC + 1):
+        pass_hour()  # the root pending under the old delay unlocks on its own clock
+    bad_epoch = epoch
+    assert rewards.pendingRoot()[4] == chain[-1].timestamp + 6 * DAY
+    executed = enact_slowly(
+        dao, [action(rewards, "revokePendingRoot", bad_epoch)], "Revoke the bad rewards root", hour
+    )
+    assert executed.events["RootRevoked"]["epoch"] == bad_epoch
+    assert rewards.currentRoot()[0] != bad.root
+    assert usdc.balanceOf(attacker) == 0

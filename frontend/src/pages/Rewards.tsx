@@ -1,5 +1,7 @@
 // Rewards: what the connected contributor earned per token (payment token and PROV), epoch by epoch, and the
-// claim of what is claimable now with the Merkle proof the API serves.
+// claim of what is claimable now with the Merkle proof the API serves. A claim is offered only while its root
+// is the distributor's current root, read on chain: the API learns of an acceptance from the indexer, a few
+// seconds late, and a proof for the root before it would be refused.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { erc20Abi, getAddress, type Address, type Hex } from "viem";
 import { useAccount, useBlock, useReadContract, useReadContracts } from "wagmi";
@@ -41,6 +43,13 @@ function AccountRewardsView({ account }: { account: Address }) {
     queryFn: () => api<AccountRewards>(`/v1/rewards/${account}`),
     refetchInterval: REFRESH_MS,
   });
+  const distributor = useContractAddress("RewardDistributor");
+  const currentRoot = useReadContract({
+    address: distributor,
+    abi: rewardDistributorAbi,
+    functionName: "currentRoot",
+    query: { refetchInterval: REFRESH_MS },
+  }).data?.[0];
   const tokens = useTokens([
     ...new Set([
       ...(rewards.data?.tokens ?? []).map((token) => token.token),
@@ -86,6 +95,7 @@ function AccountRewardsView({ account }: { account: Address }) {
                 account={account}
                 rewards={token}
                 token={tokens.get(token.token)}
+                currentRoot={currentRoot}
                 onClaimed={() => void rewards.refetch()}
               />
             ))}
@@ -169,11 +179,13 @@ function TokenRow({
   account,
   rewards,
   token,
+  currentRoot,
   onClaimed,
 }: {
   account: Address;
   rewards: TokenRewards;
   token: Token | undefined;
+  currentRoot: Hex | undefined;
   onClaimed: () => void;
 }) {
   const distributor = useContractAddress("RewardDistributor");
@@ -191,6 +203,8 @@ function TokenRow({
   const claimed = claimedOnChain.data ?? BigInt(rewards.claimed);
   const claim = rewards.claim;
   const claimable = claim ? maxBigint(BigInt(claim.cumulative_amount) - claimed, 0n) : 0n;
+  const stale =
+    claim !== null && currentRoot !== undefined && claim.root.toLowerCase() !== currentRoot.toLowerCase();
   const show = (value: bigint | string) => (token ? formatAmount(value, token.decimals, token.symbol) : "…");
 
   async function send() {
@@ -215,10 +229,19 @@ function TokenRow({
       <td data-testid="claimable">{show(claimable)}</td>
       <td data-testid="balance">{balance.data === undefined ? "…" : show(balance.data)}</td>
       <td>
-        <button disabled={claimable === 0n || blocked !== null || tx.busy} onClick={() => void send()}>
+        <button
+          disabled={claimable === 0n || currentRoot === undefined || stale || blocked !== null || tx.busy}
+          onClick={() => void send()}
+        >
           Claim
         </button>
-        {claimable > 0n && blocked && <span className="muted"> {blocked}</span>}
+        {claimable > 0n && stale && (
+          <span className="muted" data-testid="claim-stale">
+            {" "}
+            Newer rewards were just made claimable; updating the proof…
+          </span>
+        )}
+        {claimable > 0n && !stale && blocked && <span className="muted"> {blocked}</span>}
         <TxStatus state={tx.state} />
       </td>
     </tr>

@@ -100,23 +100,23 @@ def _sender(client: ChainClient, engine: Engine, chain: DevChain) -> Transaction
 
 
 def _end_epoch(
-    chain: DevChain, clock: EpochClock, client: ChainClient, factory: sessionmaker[Session]
+    chain: DevChain, clock: EpochClock, client: ChainClient, factory: sessionmaker[Session], epoch: int = 1
 ) -> None:
-    """Moves chain time past epoch 1, buries the blocks under the confirmation depth and indexes."""
-    chain.rpc("evm_setNextBlockTimestamp", clock.end_of(1) + 1)
+    """Moves chain time past `epoch`, buries the blocks under the confirmation depth and indexes."""
+    chain.rpc("evm_setNextBlockTimestamp", clock.end_of(epoch) + 1)
     chain.rpc("anvil_mine", hex(3))
     with factory() as session:
         indexer_for(web3=client.w3, manifest=client.manifest).sync(session=session)
 
 
-def _close(client, engine, chain, factory, store, clock) -> Any:
+def _close(client, engine, chain, factory, store, clock, epoch: int = 1) -> Any:
     return close_epoch(
         session_factory=factory,
         client=client,
         sender=_sender(client, engine, chain),
         store=store,
         settings=_settings(clock),
-        epoch=1,
+        epoch=epoch,
     )
 
 
@@ -215,7 +215,7 @@ def test_closeEpoch_crashBetweenSteps_rerunFinishesWithoutRepeating(
     assert outcome.datasets_committed == ()  # committed by the first run, not again
     assert len(client.dataset(dataset_id=world["dataset"]).versions) == 2
     distributor = client.contract("RewardDistributor")
-    root, epoch, _, _ = distributor.functions.pendingRoot().call()
+    root, epoch, _, _, _ = distributor.functions.pendingRoot().call()
     assert ("0x" + root.hex(), epoch) == (outcome.reward_root, 1)
     # Solvent: the distributor holds at least every payment-token amount the tree grants.
     with session_factory() as session:
@@ -253,3 +253,66 @@ def test_closeDueEpochs_closesOnlyWhatTheClockHasEnded(
     assert close_due(clock.end_of(1) + 1) == []
     with session_factory() as session:
         assert session.scalars(select(EpochClose.epoch).where(EpochClose.status == "closed")).all() == [1]
+
+
+def _as_timelock(client: ChainClient, chain: DevChain, function_name: str, *args: Any) -> None:
+    """The DAO's decision, with the timelock impersonated on anvil (the governance tests go through votes)."""
+    timelock = client.contract("TimelockController").address
+    chain.rpc("anvil_impersonateAccount", timelock)
+    chain.rpc("anvil_setBalance", timelock, hex(10**18))
+    function = getattr(client.contract("RewardDistributor").functions, function_name)(*args)
+    receipt = client.w3.eth.wait_for_transaction_receipt(function.transact({"from": timelock}))
+    assert receipt["status"] == 1
+
+
+def test_closeEpoch_rootLifecycle_waitsForLockedRootAndDropsRevokedAmounts(
+    client: ChainClient,
+    isolated_chain: DevChain,
+    engine: Engine,
+    platform: Platform,
+    session_factory: sessionmaker[Session],
+    world,
+) -> None:
+    """A root delay of two and a half epochs: epoch 2 is not submitted while epoch 1's root is locked; epoch 1's root is
+    revoked, so epoch 3's tree carries epochs 2 and 3 only; epoch 6's tree builds on epoch 3's once it unlocked."""
+    _as_timelock(client, isolated_chain, "setRootDelay", 5 * EPOCH_LENGTH // 2)
+    distributor, usdc = client.contract("RewardDistributor"), client.manifest.payment_token.lower()
+    buyer = isolated_chain.addresses[2]
+    close = {"client": client, "engine": engine, "chain": isolated_chain, "factory": session_factory}
+    close |= {"store": world["store"], "clock": world["clock"]}
+
+    def epoch(number: int) -> Any:
+        if number > 1:
+            platform.buy(buyer, world["model"])  # the pool earns 19.5 USDC, 3:1 for Alice and Bob
+        _end_epoch(isolated_chain, world["clock"], client, session_factory, number)
+        return _close(**close, epoch=number)
+
+    first = epoch(1)
+    assert distributor.functions.pendingRoot().call()[1] == 1
+    assert epoch(2).reward_root is None  # epoch 1's root is locked: nothing submitted, epoch 2 carried
+    with session_factory() as session:
+        assert session.get(RewardTreeRecord, 2) is None
+    _as_timelock(client, isolated_chain, "revokePendingRoot", 1)
+
+    third = epoch(3)
+    with session_factory() as session:
+        record = session.get_one(RewardTreeRecord, 3)
+        tree = RewardTree.load(record.dump)
+    assert record.base_epoch == 0 and third.reward_root == tree.root != first.reward_root
+    # Epochs 2 and 3, not 1: two sales, and the pool's share of epoch 1's usage fee, settled in epoch 2's
+    # blocks (0.5 USDC less the protocol fee, 20 %: 97,500, 3:1).
+    assert tree.cumulative_amount(world["alice"].lower(), usdc) == 2 * 14_625_000 + 73_125
+    with pytest.raises(KeyError):  # epoch 1's PROV went with its revoked root
+        tree.cumulative_amount(world["alice"].lower(), client.contract("ProvenanceToken").address.lower())
+    pending = distributor.functions.pendingRoot().call()
+    assert ("0x" + pending[0].hex(), pending[1], pending[3]) == (tree.root, 3, 2 * 19_500_000 + 97_500)
+
+    assert epoch(4).reward_root is epoch(5).reward_root is None  # epoch 3's root is locked until epoch 6
+    sixth = epoch(6)
+    with session_factory() as session:
+        record = session.get_one(RewardTreeRecord, 6)
+    assert record.base_epoch == 3
+    alice = RewardTree.load(record.dump).cumulative_amount(world["alice"].lower(), usdc)
+    assert alice == 5 * 14_625_000 + 73_125
+    assert distributor.functions.currentRoot().call()[1] == 3
+    assert distributor.functions.pendingRoot().call()[1] == 6 and sixth.reward_root == record.root

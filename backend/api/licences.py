@@ -113,10 +113,20 @@ class SettlementInfo(BaseModel):
     paid: Amount = Field(description="paid from credit; the rest of the fee became debt")
 
 
+class SetAsideInfo(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    units: Amount = Field(description="the calls the epoch close could not settle")
+    reason: str = Field(description="why: the settlement's revert, alone in its batch")
+
+
 class EpochUsageInfo(BaseModel):
     epoch: int
     metered: list[MeteredByKey] = Field(description="calls the platform metered, per operator key")
     settlement: SettlementInfo | None = Field(description="what settlement took on chain (null: not settled)")
+    set_aside: SetAsideInfo | None = Field(
+        description="set when the epoch close could not settle this licence; the epoch's others were settled"
+    )
 
 
 @router.get(
@@ -141,6 +151,7 @@ def get_usage(
                     for key, label, units in usage.metered
                 ],
                 settlement=SettlementInfo.model_validate(usage.settlement) if usage.settlement else None,
+                set_aside=SetAsideInfo.model_validate(usage.set_aside) if usage.set_aside else None,
             )
             for usage in epochs
         ],

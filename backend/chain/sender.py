@@ -203,7 +203,7 @@ class TransactionSender:
 
         fees = self._market_fees()
         if gas is None:
-            gas = self._estimate_gas(to, payload)
+            gas = self.estimate_gas(to=to, data=payload)
         balance = self._w3.eth.get_balance(self._account.address)
         if balance < gas * fees.max_fee_per_gas:
             raise InsufficientFunds(
@@ -376,7 +376,8 @@ class TransactionSender:
         base_fee = self._w3.eth.get_block("latest").get("baseFeePerGas", 0)
         return market_fees(base_fee=base_fee, priority_fee=self.priority_fee, max_fee_cap=self.max_fee_cap)
 
-    def _estimate_gas(self, to: str, data: bytes) -> int:
+    def estimate_gas(self, *, to: str, data: bytes) -> int:
+        """The gas the oracle's call would take now, with a margin; ContractReverted if it would revert."""
         try:
             estimate = self._w3.eth.estimate_gas({"from": self._account.address, "to": to, "data": data})
         except (ContractLogicError, Web3RPCError) as error:

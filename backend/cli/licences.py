@@ -189,6 +189,8 @@ def license_usage(
                 f"settled {settled['accepted_calls']} calls (refused {settled['refused_calls']}), "
                 f"fee {settled['fee']}, paid {settled['paid']}"
                 if settled
+                else f"not settled: set aside by the epoch close ({epoch['set_aside']['reason']})"
+                if epoch["set_aside"]
                 else "not settled yet"
             )
             out.print(f"epoch {epoch['epoch']}: metered {metered or 'nothing'}; {taken}")

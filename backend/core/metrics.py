@@ -9,12 +9,19 @@ uvicorn worker processes, each serves its own counts: use prometheus-client's mu
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily
 from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.models.epochs import SettlementSetAside
 
 UNMATCHED_ROUTE = "unmatched"
 
@@ -35,6 +42,23 @@ class HttpMetrics:
             "Time to handle an HTTP request, by method and route template",
             ["method", "route"],
             registry=self.registry,
+        )
+
+
+class SetAsideSettlements(Collector):
+    """``provenant_settlements_set_aside_total``: licence settlements the epoch closes set aside, read from the
+    database at each scrape (the epoch job runs in the workers, whose processes serve no metrics)."""
+
+    def __init__(self, session_factory: Callable[[], Session]) -> None:
+        self.session_factory = session_factory
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        with self.session_factory() as session:
+            count = session.scalar(select(func.count()).select_from(SettlementSetAside)) or 0
+        yield CounterMetricFamily(
+            "provenant_settlements_set_aside",
+            "Licence settlements an epoch close set aside because they reverted alone in their batch",
+            value=count,
         )
 
 

@@ -11,7 +11,7 @@ from backend.models.assets import (
 from backend.models.auth import AuthSession, SignInNonce
 from backend.models.chain import ChainEvent, IndexedBlock, IndexerCursor
 from backend.models.contributions import Contribution, ContributionStatus
-from backend.models.epochs import EpochClose
+from backend.models.epochs import EpochClose, SettlementSetAside
 from backend.models.governance import Proposal, Vote
 from backend.models.licences import Licence, LicenceSettlement, MeteringLimit, TermsVersion
 from backend.models.operator_key import OperatorKey
@@ -46,6 +46,7 @@ __all__ = [
     "RewardIncrement",
     "RewardRoot",
     "RewardTreeRecord",
+    "SettlementSetAside",
     "SignInNonce",
     "TermsVersion",
     "UsageAggregate",

@@ -6,7 +6,8 @@
    last confirmed block) shared pro rata to accepted weight, plus the epoch's PROV shared pro rata to the
    weight accepted during the epoch; added to the previous cumulative tree, stored on IPFS, the pools'
    funds pulled into the distributor, and the root submitted.
-3. Metered usage settled on chain: each licence's units of the epoch, in batches sorted by model.
+3. Metered usage settled on chain: each licence's units of the epoch, in batches sorted by model and sized by
+   gas; a licence whose settlement reverts is set aside with the reason, the others are settled.
 
 Only blocks past the confirmation depth count, and only what the indexer has read. The epoch's row records
 its last block and every oracle transaction by step, so a rerun after a crash waits for a transaction it
@@ -17,6 +18,7 @@ after the previous one.
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,19 +27,21 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.chain.client import ChainClient
-from backend.chain.sender import TransactionSender, TxResult
+from backend.chain.client import ChainClient, ContractReverted
+from backend.chain.sender import TransactionReverted, TransactionSender, TxResult
 from backend.domain.contributions_tree import LEAF_ENCODING, ContributionLeaf, ContributionTree
 from backend.domain.epochs import EpochClock
 from backend.domain.merkle import RewardTree
 from backend.domain.rewards import accumulate, pro_rata
 from backend.models.chain import IndexerCursor
 from backend.models.contributions import Contribution, ContributionStatus
-from backend.models.epochs import EpochClose
+from backend.models.epochs import EpochClose, SettlementSetAside
 from backend.models.licences import Licence
 from backend.models.rewards import PoolCredit, RewardIncrement, RewardTreeRecord
 from backend.models.usage import UsageAggregate
 from backend.storage import ContentStore
+
+log = logging.getLogger(__name__)
 
 CLOSING, CLOSED = "closing", "closed"
 
@@ -51,7 +55,7 @@ class EpochSettings:
     clock: EpochClock
     confirmations: int
     prov_per_epoch: int  # PROV (18 decimals) shared among the weight accepted during an epoch
-    settlement_batch: int = 100
+    settlement_gas_percent: int = 50  # of the block gas limit, the most one settlement batch may take
     tx_timeout: float = 120.0
 
 
@@ -75,7 +79,9 @@ class _Closing:
     settings: EpochSettings
     epoch: int
 
-    def transact(self, step: str, contract: str, function: str, *args: object) -> TxResult:
+    def transact(
+        self, step: str, contract: str, function: str, *args: object, gas: int | None = None
+    ) -> TxResult:
         """Sends the step's transaction unless an earlier run did, then waits for it to be final."""
         with self.session_factory() as session:
             record = session.get_one(EpochClose, self.epoch)
@@ -83,7 +89,7 @@ class _Closing:
             if tx_id is None:
                 target = self.client.contract(contract)  # type: ignore[arg-type]
                 tx_id = self.sender.send(
-                    to=target.address, data=target.encode_abi(function, args=list(args))
+                    to=target.address, data=target.encode_abi(function, args=list(args)), gas=gas
                 ).tx_id
                 record.transactions = {**record.transactions, step: tx_id}
                 session.commit()
@@ -344,27 +350,84 @@ def _build_tree(run: _Closing, *, base_epoch: int) -> RewardTreeRecord | None:
 
 def _settle_usage(run: _Closing) -> int:
     """Settles each licence's units metered in the epoch; an epoch without usage is settled empty, so the
-    licence manager knows it is over (credit of an expired licence unlocks once its last epoch is)."""
+    licence manager knows it is over (credit of an expired licence unlocks once its last epoch is).
+
+    Batches are sized by gas: a batch estimated above the budget is halved. A batch that reverts is bisected
+    down to the licence that makes it revert, which is set aside with the reason; the others settle. Settling
+    is idempotent on chain (a licence settled for the epoch is skipped), so a rerun that plans other batches
+    charges nothing twice."""
     with run.session_factory() as session:
-        totals = session.execute(
-            select(UsageAggregate.licence_id, func.sum(UsageAggregate.units), Licence.model_id)
-            .join(Licence, Licence.id == UsageAggregate.licence_id)
-            .where(UsageAggregate.epoch == run.epoch)
-            .group_by(UsageAggregate.licence_id, Licence.model_id)
-            .order_by(Licence.model_id, UsageAggregate.licence_id)
-        ).all()
-    batch = run.settings.settlement_batch
-    for index in range(0, max(len(totals), 1), batch):
-        chunk = totals[index : index + batch]
-        run.transact(
-            f"settle:{index // batch}",
-            "LicenseManager",
-            "settleUsage",
-            run.epoch,
-            [licence_id for licence_id, _, _ in chunk],
-            [int(units) for _, units, _ in chunk],
+        totals = [
+            (int(licence_id), int(units))
+            for licence_id, units, _ in session.execute(
+                select(UsageAggregate.licence_id, func.sum(UsageAggregate.units), Licence.model_id)
+                .join(Licence, Licence.id == UsageAggregate.licence_id)
+                .where(UsageAggregate.epoch == run.epoch)
+                .group_by(UsageAggregate.licence_id, Licence.model_id)
+                .order_by(Licence.model_id, UsageAggregate.licence_id)
+            )
+        ]
+        set_aside = set(
+            session.scalars(
+                select(SettlementSetAside.licence_id).where(SettlementSetAside.epoch == run.epoch)
+            )
         )
-    return len(totals)
+    if not totals:
+        run.transact("settle:0", "LicenseManager", "settleUsage", run.epoch, [], [])
+        return 0
+    manager = run.client.contract("LicenseManager")
+    most = manager.functions.MAX_SETTLEMENT_BATCH().call()
+    budget = run.client.w3.eth.get_block("latest")["gasLimit"] * run.settings.settlement_gas_percent // 100
+    remaining = [total for total in totals if total[0] not in set_aside]
+    batches = [remaining[index : index + most] for index in range(0, len(remaining), most)]
+    while batches:
+        batch = batches.pop(0)
+        args = (run.epoch, [licence_id for licence_id, _ in batch], [units for _, units in batch])
+        try:
+            gas = run.sender.estimate_gas(
+                to=manager.address, data=manager.encode_abi("settleUsage", args=args)
+            )
+            if gas > budget and len(batch) > 1:
+                batches[:0] = [batch[: len(batch) // 2], batch[len(batch) // 2 :]]
+                continue
+            if gas > budget:
+                raise _SettlementTooLarge(f"needs {gas} gas, above the budget of {budget}")
+            step = f"settle:{batch[0][0]}-{batch[-1][0]}:{len(batch)}"
+            run.transact(step, "LicenseManager", "settleUsage", *args, gas=gas)
+        except (ContractReverted, TransactionReverted, _SettlementTooLarge) as refused:
+            if len(batch) > 1:
+                batches[:0] = [batch[: len(batch) // 2], batch[len(batch) // 2 :]]
+                continue
+            _set_aside(run, licence_id=batch[0][0], units=batch[0][1], reason=_reason(refused))
+            set_aside.add(batch[0][0])
+    return len(totals) - len(set_aside)
+
+
+class _SettlementTooLarge(RuntimeError):
+    """One licence's settlement alone would take more gas than a batch may."""
+
+
+def _reason(refused: ContractReverted | TransactionReverted | _SettlementTooLarge) -> str:
+    if isinstance(refused, ContractReverted):
+        return f"reverted: {refused.error}"
+    if isinstance(refused, TransactionReverted):
+        return f"reverted: {refused.result.error}"
+    return str(refused)
+
+
+def _set_aside(run: _Closing, *, licence_id: int, units: int, reason: str) -> None:
+    log.warning("epoch %s: settlement of licence %s set aside: %s", run.epoch, licence_id, reason)
+    with run.session_factory() as session:
+        session.merge(
+            SettlementSetAside(
+                epoch=run.epoch,
+                licence_id=licence_id,
+                units=units,
+                reason=reason[:500],
+                set_aside_at=datetime.now(UTC),
+            )
+        )
+        session.commit()
 
 
 def close_due_epochs(

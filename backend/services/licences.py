@@ -18,6 +18,7 @@ from typing import Literal
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from backend.models.epochs import SettlementSetAside
 from backend.models.licences import Licence, LicenceSettlement, MeteringLimit, TermsVersion
 from backend.models.operator_key import OperatorKey
 from backend.models.usage import UsageAggregate, UsageBatch, UsageEvent
@@ -244,6 +245,7 @@ class EpochUsage:
     epoch: int
     metered: list[tuple[int | None, str | None, int]]  # (operator key id, its label, units)
     settlement: LicenceSettlement | None  # None until the epoch is settled
+    set_aside: SettlementSetAside | None  # the epoch close could not settle it, and why
 
 
 def usage_statement(
@@ -266,8 +268,19 @@ def usage_statement(
             select(LicenceSettlement).where(LicenceSettlement.licence_id == licence_id)
         )
     }
-    epochs = sorted(metered.keys() | settled.keys(), reverse=True)
+    set_aside = {
+        row.epoch: row
+        for row in session.scalars(
+            select(SettlementSetAside).where(SettlementSetAside.licence_id == licence_id)
+        )
+    }
+    epochs = sorted(metered.keys() | settled.keys() | set_aside.keys(), reverse=True)
     return [
-        EpochUsage(epoch=epoch, metered=metered.get(epoch, []), settlement=settled.get(epoch))
+        EpochUsage(
+            epoch=epoch,
+            metered=metered.get(epoch, []),
+            settlement=settled.get(epoch),
+            set_aside=set_aside.get(epoch),
+        )
         for epoch in epochs[offset : offset + limit]
     ], len(epochs)

@@ -208,7 +208,9 @@ function UsageStatement({ licence, token }: { licence: Licence; token: Token }) 
             </td>
             <td>
               {epoch.settlement === null
-                ? "not settled yet"
+                ? epoch.set_aside
+                  ? `not settled: set aside by the epoch close (${epoch.set_aside.reason})`
+                  : "not settled yet"
                 : `${BigInt(epoch.settlement.accepted_calls).toLocaleString("en-US")} calls charged` +
                   (epoch.settlement.refused_calls !== "0"
                     ? `, ${BigInt(epoch.settlement.refused_calls).toLocaleString("en-US")} refused`

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
 import pytest
 
 from backend.chain.client import ChainClient
+from backend.models.epochs import SettlementSetAside
 from tests.backend.api.world import ClosedEpoch, World, meter, problem
 from tests.backend.chain_actions import USDC
 
@@ -85,15 +88,41 @@ def test_getUsage_perEpochMeteredAndWhatSettlementTook(api: httpx.Client, closed
             "epoch": 2,
             "metered": [{"operator_key_id": None, "label": None, "units": "200"}],
             "settlement": None,
+            "set_aside": None,
         },
         {
             "epoch": 1,
             "metered": [{"operator_key_id": None, "label": None, "units": "1500"}],
             # 500 calls beyond the 1,000 included at 1,000 units each, paid from the 10 USDC of credit.
             "settlement": {"accepted_calls": "1500", "refused_calls": "0", "fee": "500000", "paid": "500000"},
+            "set_aside": None,
         },
     ]
     assert api.get("/v1/licences/999/usage").status_code == 404
+
+
+def test_getUsage_settlementSetAside_reasonShownAndCounted(
+    api: httpx.Client, closed_epoch: ClosedEpoch
+) -> None:
+    # As the epoch job records a licence whose settlement reverted alone (tests/backend/services/test_epochs.py).
+    reason = f"reverted: LicenseManagerUnknownLicense(licenceId={closed_epoch.licence})"
+    with closed_epoch.session_factory() as session:
+        session.add(
+            SettlementSetAside(
+                epoch=2,
+                licence_id=closed_epoch.licence,
+                units=7,
+                reason=reason,
+                set_aside_at=datetime.now(UTC),
+            )
+        )
+        session.commit()
+
+    page = api.get(f"/v1/licences/{closed_epoch.licence}/usage").json()
+
+    assert (page["count"], page["data"][0]["epoch"], page["data"][0]["settlement"]) == (2, 2, None)
+    assert page["data"][0]["set_aside"] == {"units": "7", "reason": reason}
+    assert "provenant_settlements_set_aside_total 1.0" in api.get("/metrics").text.splitlines()
 
 
 def test_getValidity_knownLicence_validWithExpiry(

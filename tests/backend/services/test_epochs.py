@@ -4,6 +4,7 @@ the rewards tree and root, pulled pool funds, settled usage, claims, and a crash
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +14,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.chain.client import ChainClient
 from backend.chain.sender import TransactionSender
+from backend.core.metrics import SetAsideSettlements
 from backend.devchain import DevChain
 from backend.domain.contributions_tree import ContributionLeaf, ContributionTree
 from backend.domain.epochs import EpochClock
 from backend.domain.merkle import RewardTree
-from backend.models.epochs import EpochClose
+from backend.models.epochs import EpochClose, SettlementSetAside
+from backend.models.licences import Licence
+from backend.models.oracle_tx import OracleTx
 from backend.models.rewards import RewardTreeRecord
+from backend.models.usage import UsageAggregate
 from backend.services.epochs import EpochNotReady, EpochSettings, close_due_epochs, close_epoch
 from backend.services.indexer import indexer_for
+from backend.services.licences import usage_statement
 from backend.services.usage import ingest_batch, record_batch
 from backend.storage import Cid, LocalContentStore
 from tests.backend.api.world import contribute
@@ -316,3 +322,136 @@ def test_closeEpoch_rootLifecycle_waitsForLockedRootAndDropsRevokedAmounts(
     assert alice == 5 * 14_625_000 + 73_125
     assert distributor.functions.currentRoot().call()[1] == 3
     assert distributor.functions.pendingRoot().call()[1] == 6 and sixth.reward_root == record.root
+
+
+def _meter(
+    factory: sessionmaker[Session], clock: EpochClock, events: list[tuple[str, int, int, int]]
+) -> None:
+    with factory() as session:
+        batch = record_batch(session=session, events=events, operator_key_id=None)
+        ingest_batch(session=session, batch_id=batch, clock=clock)
+
+
+def test_closeEpoch_licenceWhoseSettlementReverts_setAsideWhileExtremeAndOrdinaryLicencesSettle(
+    client: ChainClient,
+    isolated_chain: DevChain,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    platform: Platform,
+    world,
+) -> None:
+    owner, second_user, third_user = (isolated_chain.addresses[i] for i in (1, 7, 8))
+    second = platform.buy(second_user, world["model"])
+    extreme_terms = make_terms(
+        duration=3_650 * 86_400,
+        contributors_bps=10_000,
+        derivative_rev_share_bps=5_000,
+        max_derivatives=1_000,
+        fee_per_call=10**18,
+        included_calls=0,
+    )
+    extreme = platform.buy(
+        third_user, platform.register_model(owner, cid="QmExtreme", weights=b"\x33" * 32, terms=extreme_terms)
+    )
+    now = client.w3.eth.get_block("latest")["timestamp"]
+    _meter(
+        session_factory, world["clock"], [("call-2", second, 2_000, now), ("call-3", extreme, 10**12, now)]
+    )
+    # A purchase the indexer projected from a block a reorganisation then dropped: the chain knows no such
+    # licence, so settling it reverts, alone or in any batch.
+    phantom = 10**9
+    with session_factory() as session:
+        session.add(
+            Licence(
+                id=phantom,
+                model_id=world["model"],
+                holder=second_user,
+                terms_version=1,
+                expires_at=now + 86_400,
+                credit=0,
+            )
+        )
+        session.add(UsageAggregate(licence_id=phantom, epoch=1, units=5))
+        session.commit()
+    _end_epoch(isolated_chain, world["clock"], client, session_factory)
+
+    outcome = _close(client, engine, isolated_chain, session_factory, world["store"], world["clock"])
+
+    assert outcome.licences_settled == 3
+    settled = {licence: client.licence(licence_id=licence) for licence in (world["licence"], second, extreme)}
+    assert {licence: info.last_settled_epoch for licence, info in settled.items()} == {
+        world["licence"]: 1,
+        second: 1,
+        extreme: 1,
+    }
+    assert settled[second].settled_calls == 2_000
+    assert settled[extreme].credit == -(10**12) * 10**18  # a debt of 10^30, nothing reverted
+    with session_factory() as session:
+        (set_aside,) = session.scalars(select(SettlementSetAside)).all()
+        (statement,), _ = usage_statement(session=session, licence_id=phantom, offset=0, limit=10)
+    assert (set_aside.epoch, set_aside.licence_id, set_aside.units) == (1, phantom, 5)
+    assert set_aside.reason == f"reverted: LicenseManagerUnknownLicense(licenceId={phantom})"
+    assert statement.set_aside is not None and statement.settlement is None
+    (metric,) = SetAsideSettlements(session_factory).collect()
+    assert [sample.value for sample in metric.samples] == [1]
+    with session_factory() as session:
+        assert session.get_one(EpochClose, 1).status == "closed"
+    # The epoch's root went ahead: contributors claim once it is accepted.
+    with session_factory() as session:
+        tree = RewardTree.load(session.get_one(RewardTreeRecord, 1).dump)
+    isolated_chain.rpc("evm_increaseTime", ROOT_DELAY + 1)
+    isolated_chain.rpc("evm_mine")
+    client.w3.eth.wait_for_transaction_receipt(
+        client.contract("RewardDistributor")
+        .functions.acceptRoot()
+        .transact({"from": isolated_chain.addresses[0]})
+    )
+    usdc = client.manifest.payment_token.lower()
+    assert _claim(client, isolated_chain, tree, world["alice"], usdc) == tree.cumulative_amount(
+        world["alice"].lower(), usdc
+    )
+
+    # A rerun settles nothing twice and does not retry what was set aside.
+    nonce = client.w3.eth.get_transaction_count(isolated_chain.oracle)
+    _close(client, engine, isolated_chain, session_factory, world["store"], world["clock"])
+    assert client.w3.eth.get_transaction_count(isolated_chain.oracle) == nonce
+
+
+def test_closeEpoch_smallGasBudget_batchesSizedToFitAndAllSettled(
+    client: ChainClient,
+    isolated_chain: DevChain,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    platform: Platform,
+    world,
+) -> None:
+    licences = [platform.buy(isolated_chain.addresses[7], world["model"]) for _ in range(8)]
+    now = client.w3.eth.get_block("latest")["timestamp"]
+    _meter(
+        session_factory,
+        world["clock"],
+        [(f"many-{i}", licence, 10, now) for i, licence in enumerate(licences)],
+    )
+    _end_epoch(isolated_chain, world["clock"], client, session_factory)
+    settings = replace(_settings(world["clock"]), settlement_gas_percent=1)
+    budget = client.w3.eth.get_block("latest")["gasLimit"] // 100
+
+    outcome = close_epoch(
+        session_factory=session_factory,
+        client=client,
+        sender=_sender(client, engine, isolated_chain),
+        store=world["store"],
+        settings=settings,
+        epoch=1,
+    )
+
+    assert outcome.licences_settled == 9
+    assert all(client.licence(licence_id=licence).last_settled_epoch == 1 for licence in licences)
+    with session_factory() as session:
+        steps = session.get_one(EpochClose, 1).transactions
+        limits = [
+            session.get_one(OracleTx, tx).gas_limit
+            for step, tx in steps.items()
+            if step.startswith("settle:")
+        ]
+    assert len(limits) > 1 and max(limits) <= budget

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from backend.api.deps import JSON_BODY_LIMIT, SessionDep
 from backend.api.problems import ProblemError, problem_responses
-from backend.api.types import MAX_ID, Address, Amount, IdPath, Limit, Offset, Page, TermsInfo
+from backend.api.types import MAX_ID, Address, Amount, Calls, IdPath, Limit, Offset, Page, TermsInfo
 from backend.services import licences as service
 
 router = APIRouter(prefix="/v1/licences", tags=["licences"], max_body_size=JSON_BODY_LIMIT)
@@ -30,7 +30,7 @@ _refreshing: set[asyncio.Task[None]] = set()
 
 class MeteringLimitInfo(BaseModel):
     from_epoch: int
-    calls_per_epoch: Amount = Field(description="most calls charged per epoch from then on; 0: no limit")
+    calls_per_epoch: Calls = Field(description="most calls charged per epoch from then on; 0: no limit")
 
 
 class LicenceInfo(BaseModel):
@@ -45,10 +45,10 @@ class LicenceInfo(BaseModel):
     )
     terms: TermsInfo | None = Field(description="the terms it was bought under (null until indexed)")
     credit: Amount = Field(description="usage credit; negative while fees are owed")
-    included_calls: int | None
-    settled_calls: int = Field(description="calls settled on chain")
+    included_calls: Calls | None
+    settled_calls: Calls = Field(description="calls settled on chain")
     last_settled_epoch: int
-    unsettled_calls: int | None = Field(description="calls metered since the last settlement")
+    unsettled_calls: Calls | None = Field(description="calls metered since the last settlement")
     unsettled_fee: Amount | None = Field(
         description="what settling the unsettled calls will take from credit"
     )
@@ -56,7 +56,7 @@ class LicenceInfo(BaseModel):
         description="the holder's limits of calls charged per epoch (LicenseManager.setMeteringLimit), oldest "
         "first; calls beyond the one in force are refused when reported and at settlement"
     )
-    calls_left: int | None = Field(
+    calls_left: Calls | None = Field(
         description="included calls left plus the calls the credit pays for, once metered calls are "
         "settled; null when calls beyond the included ones are free"
     )
@@ -101,14 +101,14 @@ class LicenceValidity(BaseModel):
 class MeteredByKey(BaseModel):
     operator_key_id: int | None = Field(description="the operator key that reported the calls")
     label: str | None
-    units: Amount
+    units: Calls
 
 
 class SettlementInfo(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    accepted_calls: Amount = Field(description="calls charged (beyond the included ones they cost a fee)")
-    refused_calls: Amount = Field(description="calls reported beyond the holder's limit: never charged")
+    accepted_calls: Calls = Field(description="calls charged (beyond the included ones they cost a fee)")
+    refused_calls: Calls = Field(description="calls reported beyond the holder's limit: never charged")
     fee: Amount
     paid: Amount = Field(description="paid from credit; the rest of the fee became debt")
 
@@ -116,7 +116,7 @@ class SettlementInfo(BaseModel):
 class SetAsideInfo(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    units: Amount = Field(description="the calls the epoch close could not settle")
+    units: Calls = Field(description="the calls the epoch close could not settle")
     reason: str = Field(description="why: the settlement's revert, alone in its batch")
 
 

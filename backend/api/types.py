@@ -1,7 +1,8 @@
-"""Types shared by the read routers: ids, addresses, on-chain amounts, pages.
+"""Types shared by the read routers: ids, addresses, on-chain amounts and call counts, pages.
 
-On-chain amounts (token units up to 2**256) are JSON strings of decimal digits: JSON numbers lose precision
-above 2**53 in most readers (JavaScript), and PROV amounts (18 decimals) pass that at 0.009 PROV.
+On-chain amounts (token units up to 2**256) and call counts (uint64 to uint256 on chain) are JSON strings of
+decimal digits: JSON numbers lose precision above 2**53 in most readers (JavaScript), and PROV amounts
+(18 decimals) pass that at 0.009 PROV.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ Amount = Annotated[
     int,
     PlainSerializer(str, return_type=str, when_used="json"),
     Field(description="an on-chain amount in token units, as a decimal string"),
+]
+Calls = Annotated[
+    int,
+    PlainSerializer(str, return_type=str, when_used="json"),
+    Field(description="a number of calls, as a decimal string"),
 ]
 
 Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="how many items to skip")]
@@ -68,7 +74,7 @@ class TermsInfo(BaseModel):
     version: int
     price: Amount
     duration: int = Field(description="seconds a licence stays valid after purchase")
-    included_calls: int = Field(description="calls included in the price")
+    included_calls: Calls = Field(description="calls included in the price")
     fee_per_call: Amount = Field(description="fee for each call beyond the included ones, from usage credit")
     permissions: list[PermissionName]
     max_derivatives: int = Field(description="models one licence may derive")

@@ -60,7 +60,7 @@ def _terms_json(terms: Terms, decimals: int) -> dict[str, Any]:
     return {
         "price": show_amount(terms.price, decimals),
         "duration_days": terms.duration / 86_400,
-        "included_calls": terms.included_calls,
+        "included_calls": str(terms.included_calls),
         "fee_per_call": show_amount(terms.fee_per_call, decimals),
         "permissions": [flag.name for flag in Permission if terms.permissions & flag],
         "max_derivatives": terms.max_derivatives,

@@ -264,7 +264,7 @@ def license_limit(
     from_epoch = int(wallet.event(receipt, "LicenseManager", "MeteringLimitSet")["fromEpoch"])
     result = {
         "licence_id": licence_id,
-        "calls_per_epoch": calls_per_epoch,
+        "calls_per_epoch": str(calls_per_epoch),
         "from_epoch": from_epoch,
         "transaction": tx_hash(receipt),
     }

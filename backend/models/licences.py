@@ -1,4 +1,7 @@
-"""Licence terms and licences as the licence manager records them, projected from its events."""
+"""Licence terms and licences as the licence manager records them, projected from its events.
+
+Amounts and call counts are ChainInt: their Solidity types (uint64 to uint256) go past a signed BIGINT's
+2**63 - 1 (docs/architecture.md, "Large integers")."""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ class TermsVersion(Base):
     permissions: Mapped[int] = mapped_column(Integer)
     max_derivatives: Mapped[int] = mapped_column(Integer)
     fee_per_call: Mapped[int] = mapped_column(ChainInt())
-    included_calls: Mapped[int] = mapped_column(BigInteger)
+    included_calls: Mapped[int] = mapped_column(ChainInt())
     block_number: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -31,7 +34,7 @@ class LicenceSettlement(Base):
 
     licence_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     epoch: Mapped[int] = mapped_column(Integer, primary_key=True)
-    accepted_calls: Mapped[int] = mapped_column(BigInteger, default=0)
+    accepted_calls: Mapped[int] = mapped_column(ChainInt(), default=0)
     refused_calls: Mapped[int] = mapped_column(
         ChainInt(), default=0
     )  # what the oracle reported beyond limits
@@ -47,7 +50,7 @@ class MeteringLimit(Base):
 
     licence_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     from_epoch: Mapped[int] = mapped_column(Integer, primary_key=True)
-    calls_per_epoch: Mapped[int] = mapped_column(BigInteger)
+    calls_per_epoch: Mapped[int] = mapped_column(ChainInt())
 
 
 class Licence(Base):
@@ -61,7 +64,7 @@ class Licence(Base):
     derivations: Mapped[int] = mapped_column(Integer, default=0)  # models derived under it
     # Usage credit in payment-token units; negative while fees are owed.
     credit: Mapped[int] = mapped_column(ChainInt())
-    settled_calls: Mapped[int] = mapped_column(BigInteger, default=0)
+    settled_calls: Mapped[int] = mapped_column(ChainInt(), default=0)
     last_settled_epoch: Mapped[int] = mapped_column(Integer, default=0)
     suspended: Mapped[bool] = mapped_column(Boolean, default=False)
     # Whether its holder ever set a metering limit (MeteringLimit rows): usage screening looks them up then.

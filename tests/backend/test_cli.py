@@ -23,7 +23,7 @@ from backend.cli.common import EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_REVERTED, EXIT
 from backend.devchain import DevChain
 from backend.storage import LocalContentStore
 from tests.backend.api.world import accept_root, close_first_epoch
-from tests.backend.chain_actions import ATTRIBUTION, DISTILLATION, USDC, Platform, make_terms
+from tests.backend.chain_actions import ATTRIBUTION, DISTILLATION, MAX_TERMS, USDC, Platform, make_terms
 
 OWNER, BUYER, CONTRIBUTOR = 1, 4, 6
 TIMELOCK_DELAY, VOTING_PERIOD = 60, 20  # scripts/deploy.py's development parameters
@@ -97,7 +97,7 @@ def test_modelUserJourney_registerBuyShowTopUp(
 
     index()
     shown = _json(run("license", "show", str(bought["licence_id"]), "--api", api_url, "--json"))
-    assert (shown["model_id"], shown["status"], shown["included_calls"]) == (model_id, "valid", 100)
+    assert (shown["model_id"], shown["status"], shown["included_calls"]) == (model_id, "valid", "100")
     model = _json(run("model", "show", str(model_id), "--api", api_url, "--json"))
     assert (model["owner"], model["terms"]["price"]) == (isolated_chain.addresses[OWNER], "12500000")
 
@@ -113,6 +113,7 @@ def test_modelUserJourney_registerBuyShowTopUp(
     not_mine = run("license", "limit", str(bought["licence_id"]), "1000", key=keys[OWNER])
     assert f"is held by {isolated_chain.addresses[BUYER]}" in _error(not_mine, EXIT_REFUSED)
     limited = _json(run("license", "limit", str(bought["licence_id"]), "1000", "--json", key=keys[BUYER]))
+    assert limited["calls_per_epoch"] == "1000"
     licenses = client.contract("LicenseManager")
     assert licenses.functions.meteringLimitAt(bought["licence_id"], limited["from_epoch"]).call() == 1_000
     assert licenses.functions.meteringLimitAt(bought["licence_id"], limited["from_epoch"] - 1).call() == 0
@@ -123,6 +124,29 @@ def test_modelUserJourney_registerBuyShowTopUp(
     }
     shown = _json(run("license", "show", str(bought["licence_id"]), "--api", api_url, "--json"))
     assert shown["metering_limits"] == [{"from_epoch": limited["from_epoch"], "calls_per_epoch": "1000"}]
+
+
+def test_modelShow_termsAtTheContractsBounds_exactInJsonAndInTheTable(
+    run: Callable[..., Result],
+    platform: Platform,
+    isolated_chain: DevChain,
+    api_url: str,
+    index: Callable[[], None],
+) -> None:
+    model_id = platform.register_model(isolated_chain.addresses[OWNER], terms=MAX_TERMS)
+    index()
+
+    terms = _json(run("model", "show", str(model_id), "--api", api_url, "--json"))["terms"]
+    table = run("model", "show", str(model_id), "--api", api_url).stdout.splitlines()
+
+    assert (terms["price"], terms["fee_per_call"], terms["included_calls"]) == (
+        str(10**30),
+        str(10**18),
+        str(10**18),
+    )
+    for name, value in (("price", 10**30), ("included calls", 10**18), ("fee per call", 10**18)):
+        (row,) = [line for line in table if f" {name} " in line]
+        assert f" {value} " in row
 
 
 def test_modelLineage_showsTheDistillEdgeUnderTheLicence(
@@ -169,7 +193,7 @@ def test_daoJourney_delegateProposeVoteQueueExecute_changesTheTerms(
         )
     )
     proposal = proposed["proposal_id"]
-    assert proposed["terms"]["price"] == "250"
+    assert (proposed["terms"]["price"], proposed["terms"]["included_calls"]) == ("250", "1000")
     isolated_chain.rpc("anvil_mine", hex(2))  # past the voting delay
     voted = _json(run("dao", "vote", proposal, "for", "--reason", "fair", "--json", key=deployer))
     assert int(voted["weight"]) == 100_000_000 * 10**18

@@ -10,6 +10,7 @@ assuming the seeded one, since other browser tests in the same run may change te
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 import time
 import uuid
@@ -23,6 +24,7 @@ from playwright.sync_api import Page, expect
 from backend.chain.client import ChainClient
 from backend.devplatform import RunningPlatform
 from backend.devworld import DemoWorld, Role
+from tests.backend.chain_actions import MAX_TERMS, make_terms
 from tests.e2e.conftest import TIMEOUT_MS, OpenApp, api_get, rpc, wait_until
 
 USDC_DECIMALS = 6
@@ -62,7 +64,7 @@ def test_modelUser_findsTheStudentBuysALicenceAndSeesUsageInTheQuota(
     student, teacher = world.student_model_id, world.teacher_model_id
     user = world.account(Role.MODEL_USER).address
     terms = api_get(platform, f"/v1/models/{student}")["terms"]
-    price, included, fee = int(terms["price"]), terms["included_calls"], int(terms["fee_per_call"])
+    price, included, fee = int(terms["price"]), int(terms["included_calls"]), int(terms["fee_per_call"])
     owned_before = licence_ids(platform, user, student)
     app = open_app(Role.MODEL_USER, "models")
     app.connect()
@@ -208,3 +210,65 @@ def test_buyLicence_termsChangedSinceThePageLoaded_saysSoAndBuysNothing(
     expect(page.get_by_test_id("price")).to_contain_text(usdc(raised.price))
     expect(buy).to_contain_text(f"You hold {usdc(paid_before)}; this licence costs {usdc(raised.price)}.")
     expect(buy.get_by_role("button", name=f"Buy for {usdc(raised.price)}")).to_be_disabled()
+
+
+def _register(
+    platform: RunningPlatform, chain: ChainClient, owner: str, cid: str, terms: tuple[int, ...]
+) -> int:
+    """Registers a model with ``terms`` and waits until the API lists it; returns its id."""
+    registry = chain.contract("AssetRegistry")
+    registration = (cid, hashlib.sha256(cid.encode()).digest(), [], [])
+    send_as(
+        platform, chain, owner, registry.address, registry.encode_abi("registerModel", [registration, terms])
+    )
+    (model,) = wait_until(
+        f"{cid} to be indexed", lambda: api_get(platform, f"/v1/models?q={cid}")["data"] or None
+    )
+    return int(model["id"])
+
+
+def test_modelPage_termsAtTheContractsBounds_showsEveryDigit(
+    open_app: OpenApp, platform: RunningPlatform, world: DemoWorld, chain: ChainClient
+) -> None:
+    """A registrant may choose the largest terms the licence manager takes (its bounds lie below the fields'
+    types, whose maxima only a forged log holds: tests/backend/api/test_licences.py). The web app shows them
+    digit for digit, where a JavaScript Number rounds from 2**53 on, and a model registered after them is
+    indexed too."""
+    owner = world.account(Role.TEACHER_OWNER).address
+    largest = _register(platform, chain, owner, "QmBoundsLargest", MAX_TERMS)
+    nines = make_terms(  # one unit below each large bound: every digit a Number would lose
+        price=10**30 - 1,
+        duration=3_650 * 86_400,
+        contributors_bps=10_000,
+        derivative_rev_share_bps=5_000,
+        permissions=31,
+        max_derivatives=1_000,
+        fee_per_call=10**18 - 1,
+        included_calls=10**18 - 1,
+    )
+    later = _register(platform, chain, owner, "QmBoundsNines", nines)
+    app = open_app(Role.MODEL_USER, "models")
+    page = app.page
+
+    page.get_by_role("searchbox", name="Search models").fill("QmBounds")
+    expect(page.get_by_test_id(f"model-row-{largest}")).to_contain_text(
+        "1,000,000,000,000,000,000,000,000 USDC for 3650 days"
+    )
+    expect(page.get_by_test_id(f"model-row-{later}")).to_contain_text(
+        "999,999,999,999,999,999,999,999.999999 USDC for 3650 days"
+    )
+    app.go("models", largest)
+    expect(page.get_by_test_id("terms-sentence")).to_have_text(
+        "1,000,000,000,000,000,000,000,000 USDC for 3650 days, 1,000,000,000,000,000,000 calls included, then "
+        "1,000,000,000,000 USDC per call; allows commercial use, derived models (fine-tunes, merges…), "
+        "distillation and training on its outputs; requires attribution; one licence may derive 1,000 models; "
+        "models derived from it pay it 50 % of every payment; 100 % of its revenue goes to its data contributors."
+    )
+    app.go("models", later)
+    expect(page.get_by_test_id("terms-sentence")).to_contain_text(
+        "999,999,999,999,999,999,999,999.999999 USDC for 3650 days, 999,999,999,999,999,999 calls included, "
+        "then 999,999,999,999.999999 USDC per call;"
+    )
+    expect(page.get_by_test_id("buy-licence")).to_contain_text(
+        "Price: 999,999,999,999,999,999,999,999.999999 USDC for the terms above"
+    )

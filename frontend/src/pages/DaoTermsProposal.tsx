@@ -8,7 +8,7 @@ import { useReadContract } from "wagmi";
 import { api, type Schemas } from "../api";
 import { useContractAddress } from "../deployment";
 import { describeError } from "../errors";
-import { formatAmount, formatDuration } from "../format";
+import { formatAmount, formatCount, formatDuration } from "../format";
 import { licenseManagerAbi, provenanceTokenAbi, provenantGovernorAbi } from "../generated/abis";
 import { TxStatus, useTx } from "../tx";
 import { usePaymentToken, useWriter } from "../wallet";
@@ -142,7 +142,7 @@ export function setTermsInWords(
     formatAmount(String(value ?? 0), token.decimals, token.symbol);
   return [
     `Model ${modelId}'s new terms: ${money(terms.price)} for ${formatDuration(Number(terms.duration))}`,
-    `${Number(terms.includedCalls).toLocaleString("en-US")} calls included, then ${money(terms.feePerCall)} a call`,
+    `${formatCount(terms.includedCalls ?? 0)} calls included, then ${money(terms.feePerCall)} a call`,
     allowed.length ? `allows ${allowed.join(", ")}` : "allows nothing beyond use",
     bits & 16 ? "attribution required" : "no attribution required",
     `${Number(terms.maxDerivatives)} derived model(s) per licence`,

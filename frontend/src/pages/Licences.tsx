@@ -8,7 +8,7 @@ import { useConfig } from "wagmi";
 import { api, type Schemas } from "../api";
 import { useContractAddress } from "../deployment";
 import { describeError } from "../errors";
-import { formatAmount, formatTime } from "../format";
+import { formatAmount, formatCount, formatTime } from "../format";
 import { licenseManagerAbi } from "../generated/abis";
 import { href } from "../router";
 import { payingSteps } from "../payment";
@@ -108,8 +108,8 @@ function LicenceCard({
   balance: bigint | undefined;
   onChange: () => Promise<unknown>;
 }) {
-  const used = licence.settled_calls + (licence.unsettled_calls ?? 0);
-  const includedLeft = licence.included_calls === null ? null : Math.max(0, licence.included_calls - used);
+  const used = BigInt(licence.settled_calls) + BigInt(licence.unsettled_calls ?? 0);
+  const included = licence.included_calls === null ? null : BigInt(licence.included_calls);
   const unsettledFee = BigInt(licence.unsettled_fee ?? "0");
   return (
     <section className="card licence" data-testid={`licence-${licence.id}`}>
@@ -135,13 +135,13 @@ function LicenceCard({
         </dd>
         <dt>Included calls left</dt>
         <dd data-testid="included-calls-left">
-          {includedLeft === null
+          {included === null
             ? "—"
-            : `${includedLeft.toLocaleString("en-US")} of ${licence.included_calls?.toLocaleString("en-US")}`}
+            : `${formatCount(included > used ? included - used : 0n)} of ${formatCount(included)}`}
         </dd>
         <dt>Calls used</dt>
         <dd data-testid="calls-used">
-          {used.toLocaleString("en-US")} ({licence.settled_calls.toLocaleString("en-US")} settled on chain)
+          {formatCount(used)} ({formatCount(licence.settled_calls)} settled on chain)
         </dd>
         <dt>Usage credit</dt>
         <dd data-testid="credit">
@@ -158,7 +158,7 @@ function LicenceCard({
         <dd data-testid="calls-left">
           {licence.calls_left === null
             ? "no limit: calls beyond the included ones are free"
-            : `${licence.calls_left.toLocaleString("en-US")} (included calls plus what the credit pays for)`}
+            : `${formatCount(licence.calls_left)} (included calls plus what the credit pays for)`}
         </dd>
       </dl>
       {licence.status === "expired" ? (
@@ -200,10 +200,7 @@ function UsageStatement({ licence, token }: { licence: Licence; token: Token }) 
             <td>{epoch.epoch}</td>
             <td>
               {epoch.metered
-                .map(
-                  (m) =>
-                    `${BigInt(m.units).toLocaleString("en-US")} by ${m.label ?? `key ${m.operator_key_id ?? "?"}`}`,
-                )
+                .map((m) => `${formatCount(m.units)} by ${m.label ?? `key ${m.operator_key_id ?? "?"}`}`)
                 .join(", ") || "—"}
             </td>
             <td>
@@ -211,9 +208,9 @@ function UsageStatement({ licence, token }: { licence: Licence; token: Token }) 
                 ? epoch.set_aside
                   ? `not settled: set aside by the epoch close (${epoch.set_aside.reason})`
                   : "not settled yet"
-                : `${BigInt(epoch.settlement.accepted_calls).toLocaleString("en-US")} calls charged` +
+                : `${formatCount(epoch.settlement.accepted_calls)} calls charged` +
                   (epoch.settlement.refused_calls !== "0"
-                    ? `, ${BigInt(epoch.settlement.refused_calls).toLocaleString("en-US")} refused`
+                    ? `, ${formatCount(epoch.settlement.refused_calls)} refused`
                     : "") +
                   `; fee ${formatAmount(epoch.settlement.fee, token.decimals, token.symbol)}`}
             </td>
@@ -254,7 +251,7 @@ function MeteringLimit({ licence, onChange }: { licence: Licence; onChange: () =
       <p data-testid="metering-limit">
         {latest === undefined || latest.calls_per_epoch === "0"
           ? "No limit on the calls charged per epoch: set one to cap what a faulty or hostile meter can cost you."
-          : `At most ${BigInt(latest.calls_per_epoch).toLocaleString("en-US")} calls charged per epoch, from epoch ${latest.from_epoch}; calls reported beyond it are refused, never charged.`}
+          : `At most ${formatCount(latest.calls_per_epoch)} calls charged per epoch, from epoch ${latest.from_epoch}; calls reported beyond it are refused, never charged.`}
       </p>
       <label>
         Calls per epoch{" "}

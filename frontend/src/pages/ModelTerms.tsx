@@ -1,6 +1,6 @@
 // Licence terms in plain words, shared by the catalogue, the model page and My licences.
 import type { Schemas } from "../api";
-import { formatAmount, formatDuration } from "../format";
+import { formatAmount, formatCount, formatDuration } from "../format";
 
 export type Terms = Schemas["TermsInfo"];
 export type Permission = Terms["permissions"][number];
@@ -28,7 +28,7 @@ export function priceWords(terms: Terms, token: Token): string {
 }
 
 export function usageWords(terms: Terms, token: Token): string {
-  const included = `${terms.included_calls.toLocaleString("en-US")} calls included`;
+  const included = `${formatCount(terms.included_calls)} calls included`;
   return BigInt(terms.fee_per_call) === 0n
     ? `${included}, further calls free`
     : `${included}, then ${formatAmount(terms.fee_per_call, token.decimals, token.symbol)} per call`;

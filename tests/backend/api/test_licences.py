@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 
 from backend.chain.client import ChainClient
+from backend.devchain import DevChain
 from backend.models.epochs import SettlementSetAside
 from tests.backend.api.world import ClosedEpoch, World, meter, problem
-from tests.backend.chain_actions import USDC
+from tests.backend.chain_actions import TYPE_MAX_TERMS, USDC, Platform
+
+UINT256_MAX = 2**256 - 1
 
 
 def test_listLicences_byHolder_validWithQuota(api: httpx.Client, client: ChainClient, world: World) -> None:
@@ -29,9 +33,64 @@ def test_listLicences_byHolder_validWithQuota(api: httpx.Client, client: ChainCl
     assert (licence["valid"], licence["status"]) == (True, "valid")
     assert licence["expires_at"] == on_chain.expires_at.isoformat().replace("+00:00", "Z")
     assert licence["terms"]["price"] == str(50 * USDC)
-    assert (licence["credit"], licence["included_calls"], licence["settled_calls"]) == ("0", 1_000, 0)
+    assert (licence["credit"], licence["included_calls"], licence["settled_calls"]) == ("0", "1000", "0")
     # No credit: only the included calls are left.
-    assert (licence["unsettled_calls"], licence["unsettled_fee"], licence["calls_left"]) == (0, "0", 1_000)
+    assert (licence["unsettled_calls"], licence["unsettled_fee"], licence["calls_left"]) == ("0", "0", "1000")
+
+
+def test_licenceEventsAtTheirTypesMaxima_indexedListedAndShownExactly_laterEventsToo(
+    api: httpx.Client,
+    platform: Platform,
+    isolated_chain: DevChain,
+    client: ChainClient,
+    index: Callable[[], None],
+) -> None:
+    """Every amount and call count at its Solidity type's maximum, in logs at the licence manager's address
+    (its bounds refuse such values, a log's ABI types do not): the indexer projects them, the API shows them
+    as exact decimal strings, and the cursor goes on to the events after them."""
+    model_id, licence_id, holder = 1_000, 1_000, isolated_chain.addresses[4]
+    expires_at = client.w3.eth.get_block("latest")["timestamp"] + 86_400
+    platform.emit_event("LicenseManager", "TermsPublished", model_id, 1, TYPE_MAX_TERMS)
+    platform.emit_event(
+        "LicenseManager", "LicensePurchased", licence_id, model_id, holder, 1, UINT256_MAX, expires_at
+    )
+    platform.emit_event("LicenseManager", "CreditDeposited", licence_id, holder, UINT256_MAX, 0)
+    platform.emit_event(
+        "LicenseManager", "UsageSettled", licence_id, 1, UINT256_MAX, UINT256_MAX, UINT256_MAX
+    )
+    platform.emit_event("LicenseManager", "UsageRefused", licence_id, 1, UINT256_MAX)
+    platform.emit_event("LicenseManager", "MeteringLimitSet", licence_id, UINT256_MAX, 2)
+    index()
+    later = platform.register_model(isolated_chain.addresses[2])
+    index()
+
+    (listed,) = api.get("/v1/licences", params={"holder": holder}).json()["data"]
+    assert listed == api.get(f"/v1/licences/{licence_id}").json()
+    terms = listed["terms"]
+    assert (terms["price"], terms["fee_per_call"], terms["included_calls"]) == (
+        str(2**128 - 1),
+        str(2**128 - 1),
+        str(2**64 - 1),
+    )
+    assert (terms["duration"], terms["max_derivatives"], terms["contributors_bps"]) == (
+        2**32 - 1,
+        2**16 - 1,
+        2**16 - 1,
+    )
+    assert (listed["included_calls"], listed["settled_calls"], listed["credit"]) == (
+        str(2**64 - 1),
+        str(UINT256_MAX),
+        "0",  # the deposit less the fee
+    )
+    assert listed["metering_limits"] == [{"from_epoch": 2, "calls_per_epoch": str(UINT256_MAX)}]
+    (epoch,) = api.get(f"/v1/licences/{licence_id}/usage").json()["data"]
+    assert epoch["settlement"] == {
+        "accepted_calls": str(UINT256_MAX),
+        "refused_calls": str(UINT256_MAX),
+        "fee": str(UINT256_MAX),
+        "paid": str(UINT256_MAX),
+    }
+    assert later in [asset["id"] for asset in api.get("/v1/models").json()["data"]]
 
 
 def test_listLicences_byModel_itsLicences(api: httpx.Client, world: World) -> None:
@@ -61,12 +120,12 @@ def test_getLicence_settledAndMeteredSince_creditAndCallsLeft(
     assert response.status_code == 200
     licence = response.json()
     assert (licence["settled_calls"], licence["last_settled_epoch"], licence["credit"]) == (
-        1_500,
+        "1500",
         1,
         str(10 * USDC - 500_000),
     )
-    assert (licence["unsettled_calls"], licence["unsettled_fee"]) == (200, "200000")
-    assert licence["calls_left"] == (10 * USDC - 500_000 - 200_000) // 1_000
+    assert (licence["unsettled_calls"], licence["unsettled_fee"]) == ("200", "200000")
+    assert licence["calls_left"] == str((10 * USDC - 500_000 - 200_000) // 1_000)
     assert licence["valid"] is True
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from backend.devchain import DevChain, free_port
 from tests.backend.api.world import World, problem
-from tests.backend.chain_actions import USDC, Platform, make_terms
+from tests.backend.chain_actions import MAX_TERMS, USDC, Platform
 
 
 def test_listModels_catalogue_currentTermsParentsDatasets(api: httpx.Client, world: World) -> None:
@@ -74,7 +74,7 @@ def test_getModel_student_versionsTermsParentsRoyaltyStack(chain_api: httpx.Clie
     assert (model["terms"]["version"], model["terms"]["price"], model["terms"]["included_calls"]) == (
         1,
         str(50 * USDC),
-        1_000,
+        "1000",
     )
     assert model["parents"] == [
         {"model_id": world.teacher, "edge_type": "DISTILL", "licence_id": world.teacher_licence}
@@ -202,21 +202,12 @@ def test_modelWithTermsAtEveryBound_isIndexedListedAndShown_laterEventsToo(
     isolated_chain: DevChain,
     index: Callable[[], None],
 ) -> None:
-    """The attack of a registrant choosing the largest terms the contracts take: the indexer projects them,
-    the API lists and shows them (amounts as decimal strings), and the events after them are indexed."""
+    """The attack of a registrant choosing the largest terms the contracts take (below the fields' type maxima,
+    which test_licences.py feeds through the indexer): the indexer projects them, the API lists and shows them
+    (amounts and call counts as decimal strings), and the events after them are indexed."""
     api = make_api(rpc_url=isolated_chain.rpc_url, manifest_path=isolated_chain.manifest_path)
     owner = isolated_chain.addresses[2]
-    extreme = make_terms(
-        price=10**30,
-        duration=3_650 * 86_400,
-        contributors_bps=10_000,
-        derivative_rev_share_bps=5_000,
-        permissions=31,
-        max_derivatives=1_000,
-        fee_per_call=10**18,
-        included_calls=10**18,
-    )
-    model_id = platform.register_model(owner, terms=extreme)
+    model_id = platform.register_model(owner, terms=MAX_TERMS)
     index()
     later = platform.register_model(owner, cid="QmLater")
     index()
@@ -224,13 +215,15 @@ def test_modelWithTermsAtEveryBound_isIndexedListedAndShown_laterEventsToo(
     listed = {model["id"]: model for model in api.get("/v1/models", params={"limit": 100}).json()["data"]}
     assert later in listed
     terms = api.get(f"/v1/models/{model_id}").json()["terms"]
-    assert (terms["price"], terms["fee_per_call"]) == (str(10**30), str(10**18))
-    assert (terms["included_calls"], terms["max_derivatives"], terms["duration"]) == (
-        10**18,
-        1_000,
-        3_650 * 86_400,
+    assert listed[model_id]["terms"] == terms
+    assert (terms["price"], terms["fee_per_call"], terms["included_calls"]) == (
+        str(10**30),
+        str(10**18),
+        str(10**18),
     )
-    assert listed[model_id]["terms"]["permissions"] == [
+    assert (terms["duration"], terms["max_derivatives"]) == (3_650 * 86_400, 1_000)
+    assert (terms["contributors_bps"], terms["derivative_rev_share_bps"]) == (10_000, 5_000)
+    assert terms["permissions"] == [
         "COMMERCIAL",
         "DERIVATIVES",
         "DISTILLATION",

@@ -3,7 +3,8 @@
 1. Each dataset with accepted contributions gets a new version on chain when its contribution tree
    changed: the root, and the manifest (the tree's leaves) stored on IPFS.
 2. Contributors' rewards: each dataset pool's revenue in the epoch (DatasetPoolCredited up to the epoch's
-   last confirmed block) shared pro rata to accepted weight, plus the epoch's PROV shared pro rata to the
+   last confirmed block; a pool's revenue from epochs before it had contributors is carried forward) shared
+   pro rata to accepted weight, plus the epoch's PROV shared pro rata to the
    weight accepted during the epoch; added to the previous cumulative tree, stored on IPFS, the pools'
    funds pulled into the distributor, and the root submitted.
 3. Metered usage settled on chain: each licence's units of the epoch, in batches sorted by model and sized by
@@ -218,22 +219,32 @@ def _commit_dataset_versions(run: _Closing, cutoff: int) -> tuple[int, ...]:
 def _reward_increments(
     session: Session, settings: EpochSettings, epoch: int, *, cutoff: int, previous_end: int, end_block: int
 ) -> tuple[dict[str, int], dict[str, int]]:
-    """This epoch's payment-token and PROV rewards per contributor."""
-    pools = session.execute(
-        select(PoolCredit.dataset_id, PoolCredit.amount).where(
-            PoolCredit.block_number > previous_end, PoolCredit.block_number <= end_block
-        )
-    )
+    """This epoch's payment-token and PROV rewards per contributor.
+
+    A dataset's pool is shared once it has contributors: revenue it earned while it had none is carried
+    forward to the first epoch that has some. Review decides a contribution once, so a dataset with
+    contributors at one epoch's end has them at every later one: the pool is this epoch's credits if the
+    dataset had contributors when the previous epoch ended, else every credit it ever received."""
+    epoch_start = datetime.fromtimestamp(settings.clock.end_of(epoch - 1), UTC)
     revenue: dict[int, int] = defaultdict(int)
-    for dataset_id, amount in pools:
+    this_epoch: dict[int, int] = defaultdict(int)
+    for dataset_id, block_number, amount in session.execute(
+        select(PoolCredit.dataset_id, PoolCredit.block_number, PoolCredit.amount).where(
+            PoolCredit.block_number <= end_block
+        )
+    ):
         revenue[dataset_id] += amount
+        if block_number > previous_end:
+            this_epoch[dataset_id] += amount
     payments: dict[str, int] = {}
-    for dataset_id, pool in sorted(revenue.items()):
+    for dataset_id in sorted(revenue):
         weights: dict[str, int] = defaultdict(int)
+        shared_before = False
         for contribution in _accepted(session, cutoff, dataset_id):
             weights[contribution.contributor] += contribution.weight
+            shared_before |= contribution.weight > 0 and contribution.reviewed_at < epoch_start
+        pool = this_epoch[dataset_id] if shared_before else revenue[dataset_id]
         payments = accumulate(payments, pro_rata(pool=pool, weights=weights))
-    epoch_start = datetime.fromtimestamp(settings.clock.end_of(epoch - 1), UTC)
     new_weight: dict[str, int] = defaultdict(int)
     for contribution in _accepted(session, cutoff):
         if contribution.reviewed_at is not None and contribution.reviewed_at >= epoch_start:

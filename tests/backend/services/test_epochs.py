@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,11 @@ from backend.devchain import DevChain
 from backend.domain.contributions_tree import ContributionLeaf, ContributionTree
 from backend.domain.epochs import EpochClock
 from backend.domain.merkle import RewardTree
+from backend.models.contributions import Contribution
 from backend.models.epochs import EpochClose, SettlementSetAside
 from backend.models.licences import Licence
 from backend.models.oracle_tx import OracleTx
-from backend.models.rewards import RewardTreeRecord
+from backend.models.rewards import PoolCredit, RewardTreeRecord
 from backend.models.usage import UsageAggregate
 from backend.services.epochs import EpochNotReady, EpochSettings, close_due_epochs, close_epoch
 from backend.services.indexer import indexer_for
@@ -455,3 +457,42 @@ def test_closeEpoch_smallGasBudget_batchesSizedToFitAndAllSettled(
             if step.startswith("settle:")
         ]
     assert len(limits) > 1 and max(limits) <= budget
+
+
+def test_closeEpoch_poolWithoutContributors_carriedToTheFirstEpochWithSome(
+    client: ChainClient,
+    isolated_chain: DevChain,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    platform: Platform,
+    world,
+) -> None:
+    curator, owner, buyer, carol = (isolated_chain.addresses[i] for i in (3, 1, 7, 8))
+    dataset = platform.register_dataset(curator, root=b"\x44" * 32, cid="QmUnclaimedPool")
+    model = platform.register_model(
+        owner, cid="QmCarried", weights=b"\x45" * 32, datasets=((dataset, 1, 10_000),)
+    )
+    platform.buy(buyer, model)  # the pool earns in epoch 1, when the dataset has no contributor yet
+    clock, store = world["clock"], world["store"]
+    _end_epoch(isolated_chain, clock, client, session_factory)
+    _close(client, engine, isolated_chain, session_factory, store, clock)
+    with session_factory() as session:
+        earned = sum(
+            c.amount for c in session.scalars(select(PoolCredit).where(PoolCredit.dataset_id == dataset))
+        )
+        first = session.get_one(RewardTreeRecord, 1).dump
+    usdc = client.manifest.payment_token.lower()
+    assert earned > 0 and carol.lower() not in {value["value"][0].lower() for value in first["values"]}
+
+    contribution = contribute(session_factory, store, dataset, carol, b"first record\nsecond record\n")
+    with session_factory() as session:  # reviewed in epoch 2 (the wall clock here is still in epoch 1)
+        session.get_one(Contribution, contribution).reviewed_at = datetime.fromtimestamp(
+            clock.end_of(1) + 10, UTC
+        )
+        session.commit()
+    _end_epoch(isolated_chain, clock, client, session_factory, epoch=2)
+    _close(client, engine, isolated_chain, session_factory, store, clock, epoch=2)
+
+    with session_factory() as session:
+        second = RewardTree.load(session.get_one(RewardTreeRecord, 2).dump)
+    assert second.cumulative_amount(carol.lower(), usdc) == earned

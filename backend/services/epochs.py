@@ -242,7 +242,8 @@ def _reward_increments(
         shared_before = False
         for contribution in _accepted(session, cutoff, dataset_id):
             weights[contribution.contributor] += contribution.weight
-            shared_before |= contribution.weight > 0 and contribution.reviewed_at < epoch_start
+            reviewed = contribution.reviewed_at
+            shared_before |= contribution.weight > 0 and reviewed is not None and reviewed < epoch_start
         pool = this_epoch[dataset_id] if shared_before else revenue[dataset_id]
         payments = accumulate(payments, pro_rata(pool=pool, weights=weights))
     new_weight: dict[str, int] = defaultdict(int)

@@ -32,7 +32,7 @@ from backend.api import (
     usage,
 )
 from backend.api.problems import install_problem_handlers, install_problem_openapi
-from backend.core.metrics import HttpMetrics, MetricsMiddleware, SetAsideSettlements
+from backend.core.metrics import EpochCloseMetrics, HttpMetrics, MetricsMiddleware
 from backend.core.queue import create_celery
 from backend.core.rate_limit import InMemoryRateLimiter, RateLimiter, RedisRateLimiter
 from backend.core.resources import Resources
@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.licence_validity = LicenceValidityCache(session_factory=resources.session)
     app.state.rate_limiter = rate_limiter
     app.state.metrics = metrics
-    metrics.registry.register(SetAsideSettlements(resources.session))
+    metrics.registry.register(EpochCloseMetrics(resources.session))
     app.state.queue = create_celery(settings)
     # Routes depend on get_settings (the environment); this app answers with its own settings instead.
     app.dependency_overrides[get_settings] = lambda: settings

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.models.epochs import SettlementSetAside
+from backend.models.epochs import EpochClose, SettlementSetAside
 
 UNMATCHED_ROUTE = "unmatched"
 
@@ -45,20 +45,30 @@ class HttpMetrics:
         )
 
 
-class SetAsideSettlements(Collector):
-    """``provenant_settlements_set_aside_total``: licence settlements the epoch closes set aside, read from the
-    database at each scrape (the epoch job runs in the workers, whose processes serve no metrics)."""
+class EpochCloseMetrics(Collector):
+    """What the epoch closes could not do, read from the database at each scrape (the epoch job runs in the
+    workers, whose processes serve no metrics): licence settlements set aside, and steps given up."""
 
     def __init__(self, session_factory: Callable[[], Session]) -> None:
         self.session_factory = session_factory
 
     def collect(self) -> Iterator[CounterMetricFamily]:
         with self.session_factory() as session:
-            count = session.scalar(select(func.count()).select_from(SettlementSetAside)) or 0
+            set_aside = session.scalar(select(func.count()).select_from(SettlementSetAside)) or 0
+            given_up = sum(
+                failure["given_up"]
+                for failures in session.scalars(select(EpochClose.failures))
+                for failure in failures.values()
+            )
         yield CounterMetricFamily(
             "provenant_settlements_set_aside",
             "Licence settlements an epoch close set aside because they reverted alone in their batch",
-            value=count,
+            value=set_aside,
+        )
+        yield CounterMetricFamily(
+            "provenant_epoch_steps_given_up",
+            "Epoch-close steps given up after failing every attempt (the epoch closed without them)",
+            value=given_up,
         )
 
 

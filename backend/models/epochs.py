@@ -20,6 +20,8 @@ class EpochClose(Base):
     status: Mapped[str] = mapped_column(String(16))  # "closing" | "closed"
     # Oracle transactions sent for the epoch, by step ("dataset:3", "pull", "root", "settle:0", ...).
     transactions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Steps whose attempts failed, by step: attempts, last error, when to retry, whether given up.
+    failures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     started_at: Mapped[datetime] = mapped_column(UtcDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +30,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.chain.client import ChainClient, ContractReverted
-from backend.chain.sender import TransactionReverted, TransactionSender, TxResult
+from backend.chain.sender import (
+    FeeCapExceeded,
+    InsufficientFunds,
+    TransactionFailed,
+    TransactionRejected,
+    TransactionReverted,
+    TransactionSender,
+    TxResult,
+)
 from backend.domain.contributions_tree import LEAF_ENCODING, ContributionLeaf, ContributionTree
 from backend.domain.epochs import EpochClock
 from backend.domain.merkle import RewardTree
@@ -51,12 +60,30 @@ class EpochNotReady(RuntimeError):
     """The epoch cannot close yet; the message says why."""
 
 
+class EpochStepFailed(RuntimeError):
+    """A step of the close failed; a later run retries it after a backoff, and gives it up after
+    ``EpochSettings.step_attempts`` failures."""
+
+
+# Failures that leave nothing of a step on chain (a timeout does not: its transaction may still be mined).
+_STEP_FAILURES = (
+    ContractReverted,
+    TransactionReverted,
+    TransactionFailed,
+    TransactionRejected,
+    FeeCapExceeded,
+    InsufficientFunds,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class EpochSettings:
     clock: EpochClock
     confirmations: int
     prov_per_epoch: int  # PROV (18 decimals) shared among the weight accepted during an epoch
     settlement_gas_percent: int = 50  # of the block gas limit, the most one settlement batch may take
+    step_attempts: int = 5  # failures after which a step is given up (the epoch closes without it)
+    step_retry_seconds: float = 30.0  # the first backoff; it doubles with each failure
     tx_timeout: float = 120.0
 
 
@@ -81,20 +108,77 @@ class _Closing:
     epoch: int
 
     def transact(
-        self, step: str, contract: str, function: str, *args: object, gas: int | None = None
-    ) -> TxResult:
-        """Sends the step's transaction unless an earlier run did, then waits for it to be final."""
+        self,
+        step: str,
+        contract: str,
+        function: str,
+        *args: object,
+        gas: int | None = None,
+        bisectable: bool = False,
+    ) -> TxResult | None:
+        """Sends the step's transaction unless an earlier run did, then waits for it to be final.
+
+        A failure that leaves nothing of the step on chain is recorded and the step retried by a later run,
+        after a backoff; after ``settings.step_attempts`` failures the step is given up and None returned, so
+        the epoch still closes. ``bisectable`` steps leave reverts to their caller."""
         with self.session_factory() as session:
             record = session.get_one(EpochClose, self.epoch)
+            failure = record.failures.get(step)
+            if failure is not None and failure["given_up"]:
+                return None
+            if failure is not None and time.time() < failure["retry_at"]:
+                raise EpochNotReady(
+                    f"epoch {self.epoch}'s step {step} failed ({failure['error']}); retried from "
+                    f"{failure['retry_at']:.0f}"
+                )
             tx_id = record.transactions.get(step)
+        try:
             if tx_id is None:
                 target = self.client.contract(contract)  # type: ignore[arg-type]
                 tx_id = self.sender.send(
                     to=target.address, data=target.encode_abi(function, args=list(args)), gas=gas
                 ).tx_id
-                record.transactions = {**record.transactions, step: tx_id}
-                session.commit()
-        return self.sender.wait(tx_id=tx_id, timeout=self.settings.tx_timeout)
+                with self.session_factory() as session:
+                    record = session.get_one(EpochClose, self.epoch)
+                    record.transactions = {**record.transactions, step: tx_id}
+                    session.commit()
+            return self.sender.wait(tx_id=tx_id, timeout=self.settings.tx_timeout)
+        except _STEP_FAILURES as error:
+            if bisectable and isinstance(error, (ContractReverted, TransactionReverted)):
+                raise
+            if self._record_failure(step, error):
+                return None
+            raise EpochStepFailed(f"epoch {self.epoch}'s step {step} failed: {error}") from error
+
+    def _record_failure(self, step: str, error: Exception) -> bool:
+        """Records a failed attempt and forgets its transaction, so the retry sends anew; True once the step
+        is given up."""
+        with self.session_factory() as session:
+            record = session.get_one(EpochClose, self.epoch)
+            attempts = record.failures.get(step, {}).get("attempts", 0) + 1
+            given_up = attempts >= self.settings.step_attempts
+            retry_at = time.time() + self.settings.step_retry_seconds * 2 ** (attempts - 1)
+            record.failures = {
+                **record.failures,
+                step: {
+                    "attempts": attempts,
+                    "error": str(error)[:500],
+                    "retry_at": retry_at,
+                    "given_up": given_up,
+                },
+            }
+            record.transactions = {name: tx for name, tx in record.transactions.items() if name != step}
+            session.commit()
+        log.error(
+            "epoch %s: step %s failed (attempt %s of %s)%s: %s",
+            self.epoch,
+            step,
+            attempts,
+            self.settings.step_attempts,
+            ", given up" if given_up else "",
+            error,
+        )
+        return given_up
 
 
 def close_epoch(
@@ -204,15 +288,15 @@ def _commit_dataset_versions(run: _Closing, cutoff: int) -> tuple[int, ...]:
             ],
         }
         manifest_cid = run.store.put(data=json.dumps(manifest, sort_keys=True).encode())
-        run.transact(
+        if run.transact(
             f"dataset:{dataset_id}",
             "AssetRegistry",
             "commitDatasetVersion",
             dataset_id,
             tree.root,
             str(manifest_cid),
-        )
-        committed.append(dataset_id)
+        ):
+            committed.append(dataset_id)  # a commit given up is retried by the next epoch's
     return tuple(committed)
 
 
@@ -296,9 +380,14 @@ def _publish_rewards(
             return None
     if run.epoch not in (pending_epoch, current_epoch):
         total = _payment_total(record.dump, run.client.manifest.payment_token)
-        run.transact(
+        submitted = run.transact(
             "root", "RewardDistributor", "submitRoot", run.epoch, record.root, total, record.tree_cid
         )
+        if submitted is None:  # given up: without its tree, the next epoch's tree carries this increment
+            with run.session_factory() as session:
+                session.delete(session.get_one(RewardTreeRecord, run.epoch))
+                session.commit()
+            return None
     return record.root
 
 
@@ -405,7 +494,12 @@ def _settle_usage(run: _Closing) -> int:
             if gas > budget:
                 raise _SettlementTooLarge(f"needs {gas} gas, above the budget of {budget}")
             step = f"settle:{batch[0][0]}-{batch[-1][0]}:{len(batch)}"
-            run.transact(step, "LicenseManager", "settleUsage", *args, gas=gas)
+            if run.transact(step, "LicenseManager", "settleUsage", *args, gas=gas, bisectable=True) is None:
+                raise _SettlementGivenUp(f"given up after {run.settings.step_attempts} failed attempts")
+        except _SettlementGivenUp as refused:
+            for licence_id, units in batch:
+                _set_aside(run, licence_id=licence_id, units=units, reason=str(refused))
+                set_aside.add(licence_id)
         except (ContractReverted, TransactionReverted, _SettlementTooLarge) as refused:
             if len(batch) > 1:
                 batches[:0] = [batch[: len(batch) // 2], batch[len(batch) // 2 :]]
@@ -417,6 +511,10 @@ def _settle_usage(run: _Closing) -> int:
 
 class _SettlementTooLarge(RuntimeError):
     """One licence's settlement alone would take more gas than a batch may."""
+
+
+class _SettlementGivenUp(RuntimeError):
+    """A batch's transaction kept failing without reverting (refused by the node, its nonce lost)."""
 
 
 def _reason(refused: ContractReverted | TransactionReverted | _SettlementTooLarge) -> str:

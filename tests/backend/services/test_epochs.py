@@ -4,6 +4,7 @@ the rewards tree and root, pulled pool funds, settled usage, claims, and a crash
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.chain.client import ChainClient
 from backend.chain.sender import TransactionSender
-from backend.core.metrics import SetAsideSettlements
+from backend.core.metrics import EpochCloseMetrics
 from backend.devchain import DevChain
 from backend.domain.contributions_tree import ContributionLeaf, ContributionTree
 from backend.domain.epochs import EpochClock
@@ -24,9 +25,15 @@ from backend.models.contributions import Contribution
 from backend.models.epochs import EpochClose, SettlementSetAside
 from backend.models.licences import Licence
 from backend.models.oracle_tx import OracleTx
-from backend.models.rewards import PoolCredit, RewardTreeRecord
+from backend.models.rewards import PoolCredit, RewardIncrement, RewardTreeRecord
 from backend.models.usage import UsageAggregate
-from backend.services.epochs import EpochNotReady, EpochSettings, close_due_epochs, close_epoch
+from backend.services.epochs import (
+    EpochNotReady,
+    EpochSettings,
+    EpochStepFailed,
+    close_due_epochs,
+    close_epoch,
+)
 from backend.services.indexer import indexer_for
 from backend.services.licences import usage_statement
 from backend.services.usage import ingest_batch, record_batch
@@ -394,8 +401,9 @@ def test_closeEpoch_licenceWhoseSettlementReverts_setAsideWhileExtremeAndOrdinar
     assert (set_aside.epoch, set_aside.licence_id, set_aside.units) == (1, phantom, 5)
     assert set_aside.reason == f"reverted: LicenseManagerUnknownLicense(licenceId={phantom})"
     assert statement.set_aside is not None and statement.settlement is None
-    (metric,) = SetAsideSettlements(session_factory).collect()
-    assert [sample.value for sample in metric.samples] == [1]
+    set_aside_metric, given_up_metric = EpochCloseMetrics(session_factory).collect()
+    assert [sample.value for sample in set_aside_metric.samples] == [1]
+    assert [sample.value for sample in given_up_metric.samples] == [0]
     with session_factory() as session:
         assert session.get_one(EpochClose, 1).status == "closed"
     # The epoch's root went ahead: contributors claim once it is accepted.
@@ -496,3 +504,59 @@ def test_closeEpoch_poolWithoutContributors_carriedToTheFirstEpochWithSome(
     with session_factory() as session:
         second = RewardTree.load(session.get_one(RewardTreeRecord, 2).dump)
     assert second.cumulative_amount(carol.lower(), usdc) == earned
+
+
+def test_closeEpoch_stepKeepsFailing_retriedWithBackoffThenGivenUpAndTheNextEpochCarriesIt(
+    client: ChainClient,
+    isolated_chain: DevChain,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    world,
+) -> None:
+    distributor, usdc = client.contract("RewardDistributor"), client.manifest.payment_token.lower()
+    oracle_role = distributor.functions.ORACLE_ROLE().call()
+    _as_timelock(client, isolated_chain, "revokeRole", oracle_role, isolated_chain.oracle)  # roots now revert
+    _end_epoch(isolated_chain, world["clock"], client, session_factory)
+    settings = replace(_settings(world["clock"]), step_attempts=2, step_retry_seconds=1)
+
+    def close(epoch: int = 1) -> Any:
+        sender = _sender(client, engine, isolated_chain)
+        return close_epoch(
+            session_factory=session_factory,
+            client=client,
+            sender=sender,
+            store=world["store"],
+            settings=settings,
+            epoch=epoch,
+        )
+
+    with pytest.raises(EpochStepFailed, match=r"step root failed: .*AccessControlUnauthorizedAccount"):
+        close()
+    with pytest.raises(EpochNotReady, match=r"step root failed .*; retried from"):
+        close()  # within the backoff
+    time.sleep(1.1)
+    outcome = close()  # the second failure gives the root up: the epoch closes without it
+
+    assert outcome.reward_root is None
+    assert client.licence(licence_id=world["licence"]).last_settled_epoch == 1
+    with session_factory() as session:
+        record = session.get_one(EpochClose, 1)
+        assert session.get(RewardTreeRecord, 1) is None
+    assert record.status == "closed"
+    assert (record.failures["root"]["attempts"], record.failures["root"]["given_up"]) == (2, True)
+    _, given_up_metric = EpochCloseMetrics(session_factory).collect()
+    assert [sample.value for sample in given_up_metric.samples] == [1]
+
+    _as_timelock(client, isolated_chain, "grantRole", oracle_role, isolated_chain.oracle)
+    _end_epoch(isolated_chain, world["clock"], client, session_factory, epoch=2)
+    second = close(epoch=2)
+
+    alice = world["alice"].lower()
+    with session_factory() as session:
+        tree = RewardTree.load(session.get_one(RewardTreeRecord, 2).dump)
+        earned = [int(session.get_one(RewardIncrement, epoch).payments[alice]) for epoch in (1, 2)]
+    assert second.reward_root == tree.root
+    assert distributor.functions.pendingRoot().call()[:2] == [bytes.fromhex(tree.root[2:]), 2]
+    # Epoch 1's pool share (14.625 USDC) is in the next tree, beside epoch 2's (from epoch 1's usage fees).
+    assert earned[0] == 14_625_000
+    assert tree.cumulative_amount(alice, usdc) == sum(earned)

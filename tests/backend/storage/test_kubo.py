@@ -4,8 +4,10 @@ Why a stand-in: no kubo can run here. Debian has no kubo package, PyPI's kubo-py
 kubo only as a library without the RPC server, and npm's ``kubo`` / ``go-ipfs`` download the binary from
 dist.ipfs.tech, which this machine may not reach. So ``KuboStandIn`` serves the three endpoints the store
 uses (``add``, ``block/get``, ``pin/ls``) the way kubo answers them (POST, ``arg`` query parameters,
-JSON bodies, HTTP 500 with ``{"Message", "Code", "Type": "error"}`` on failure), storing blocks built by
-the real DAG builder. Everything on the client side is the code that talks to a real node.
+JSON bodies, HTTP 500 with ``{"Message", "Code", "Type": "error"}`` on failure). The CID it answers for an
+upload comes from Debian's independent ``ipfs_cid``, never from the code under test; the blocks it serves are
+built by the real DAG builder (the store verifies each block it reads against its CID). Everything on the
+client side is the code that talks to a real node.
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ from tests.backend.storage.conftest import FailingStream, ReferenceCids
 class KuboStandIn(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self) -> None:
+    def __init__(self, reference: ReferenceCids, scratch: Path) -> None:
         super().__init__(("127.0.0.1", 0), KuboStandInHandler)
+        self.reference, self.scratch = reference, scratch
         self.blocks: dict[str, bytes] = {}  # by CIDv1 text, as kubo keys by multihash
         self.pins: set[str] = set()
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
@@ -52,13 +55,19 @@ class KuboStandIn(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def add(self, data: bytes) -> Cid:
+    def add(self, data: bytes) -> str:
+        """Keeps the file's blocks and answers the CID ``ipfs add`` gives it per Debian's ``ipfs_cid``, never
+        one the code under test computed: a wrong local CID then fails the store's check."""
+
         def keep(cid: Cid, parts: Sequence[Bytes]) -> None:
             self.blocks[str(cid.to_v1())] = b"".join(bytes(part) for part in parts)
 
-        cid = build_file_dag(stream=io.BytesIO(data), on_block=keep)
-        self.pins.add(str(cid.to_v1()))
-        return cid
+        build_file_dag(stream=io.BytesIO(data), on_block=keep)
+        upload = self.scratch / f"upload-{len(self.requests)}"
+        upload.write_bytes(data)
+        cid_v0, cid_v1 = self.reference(upload)
+        self.pins.add(cid_v1)
+        return cid_v0
 
 
 class KuboStandInHandler(BaseHTTPRequestHandler):
@@ -80,7 +89,7 @@ class KuboStandInHandler(BaseHTTPRequestHandler):
             if self.server.alter_uploads:
                 data = data + b"!"
             cid = self.server.add(data)
-            return self._json({"Name": str(cid), "Hash": str(cid), "Size": str(len(data))})
+            return self._json({"Name": cid, "Hash": cid, "Size": str(len(data))})
         if url.path == "/api/v0/block/get":
             block = self.server.blocks.get(str(Cid.parse(arg).to_v1()))
             if block is None:
@@ -128,8 +137,8 @@ class KuboStandInHandler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def kubo() -> Iterator[KuboStandIn]:
-    server = KuboStandIn()
+def kubo(ipfs_cid: ReferenceCids, tmp_path: Path) -> Iterator[KuboStandIn]:
+    server = KuboStandIn(ipfs_cid, tmp_path)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
-from web3.contract.contract import ContractFunction
 
 from backend.cli.api import PlatformApi
 from backend.cli.common import (
@@ -70,7 +68,7 @@ def rewards_claim(
     key: PrivateKey = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Claim everything claimable now (payment token and PROV), with the Merkle proofs from the API."""
+    """Claim everything claimable now (payment token and PROV) in one transaction, with the API's proofs."""
     wallet = open_wallet(rpc_url, manifest, key)
     with PlatformApi(api_url) as api:
         rewards = _rewards(api, wallet.address)
@@ -87,24 +85,24 @@ def rewards_claim(
             "the distributor has just accepted a newer rewards root the API has not indexed yet; "
             "claim again in a few seconds"
         )
-    steps: list[tuple[str, Callable[[], ContractFunction]]] = [
-        (
-            f"claiming {token['claimable']} of {token['token']}",
-            functools.partial(
-                distributor.functions.claim,
-                wallet.address,
-                token["token"],
-                int(token["claim"]["cumulative_amount"]),
-                token["claim"]["proof"],
-            ),
-        )
+    # One transaction for every token: all are claimed or, if one is refused, none.
+    requests = [
+        (token["token"], int(token["claim"]["cumulative_amount"]), token["claim"]["proof"])
         for token in claims
     ]
-    receipts = send_steps(wallet, steps)
+    (receipt,) = send_steps(
+        wallet,
+        [
+            (
+                "claiming " + ", ".join(f"{token['claimable']} of {token['token']}" for token in claims),
+                functools.partial(distributor.functions.claimMany, wallet.address, requests),
+            )
+        ],
+    )
     result = {
         "claimed": [
             {"token": token["token"], "amount": token["claimable"], "transaction": tx_hash(receipt)}
-            for token, receipt in zip(claims, receipts, strict=True)
+            for token in claims
         ]
     }
 

@@ -333,6 +333,7 @@ def test_rewardsClaim_refusedWhileTheApiLagsANewerRoot_thenClaimsBothTokens(
     claimed = _json(run("rewards", "claim", "--api", api_url, "--json", key=alice_key))
 
     assert {entry["token"]: entry["amount"] for entry in claimed["claimed"]} == claimable
+    assert len({entry["transaction"] for entry in claimed["claimed"]}) == 1  # one claimMany for both tokens
     assert [str(distributor.functions.claimed(epoch.alice, token).call()) for token in tokens] == [
         claimable[token] for token in tokens
     ]

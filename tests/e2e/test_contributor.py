@@ -236,3 +236,24 @@ def test_studentSale_paysTheTeachersDatasetContributors(
     usdc_row = _token_row(app.page, "USDC")
     expect(usdc_row.get_by_test_id("claimable")).to_have_text(_usdc_text(claimable))
     expect(usdc_row.get_by_role("button", name="Claim")).to_be_enabled()
+
+    # USDC and PROV (the seed files' epoch-1 emission) in one claimMany transaction.
+    prov = platform.manifest["contracts"]["ProvenanceToken"]["address"]
+    both = {token: _rewards(platform, contributor, token)["token"] for token in (usdc, prov)}
+    assert all(int(entry["claimable"]) > 0 for entry in both.values())
+    claim_all = app.page.get_by_test_id("claim-all")
+
+    claim_all.get_by_role("button", name="Claim all in one transaction").click()
+
+    expect(claim_all.get_by_role("status")).to_have_attribute(
+        "data-tx-status", "confirmed", timeout=TX_WAIT_MS
+    )
+    expect(usdc_row.get_by_test_id("claimable")).to_have_text("0 USDC")
+    expect(_token_row(app.page, "PROV").get_by_test_id("claimable")).to_have_text("0 PROV")
+    distributor = ChainClient(rpc_url=platform.rpc_url, manifest_path=platform.manifest_path).contract(
+        "RewardDistributor"
+    )
+    for token, entry in both.items():
+        assert distributor.functions.claimed(contributor, token).call() == int(
+            entry["claim"]["cumulative_amount"]
+        )

@@ -101,6 +101,21 @@ function AccountRewardsView({ account }: { account: Address }) {
             ))}
           </tbody>
         </table>
+        <ClaimAll
+          account={account}
+          requests={rewards.data.tokens.flatMap(({ token, claim, claimable }) =>
+            claim && claimable !== "0" && sameRoot(claim.root, currentRoot)
+              ? [
+                  {
+                    token: getAddress(token),
+                    cumulativeAmount: BigInt(claim.cumulative_amount),
+                    proof: claim.proof as Hex[],
+                  },
+                ]
+              : [],
+          )}
+          onClaimed={() => void rewards.refetch()}
+        />
       </section>
       <section className="card">
         <h2>Earned per epoch</h2>
@@ -203,8 +218,7 @@ function TokenRow({
   const claimed = claimedOnChain.data ?? BigInt(rewards.claimed);
   const claim = rewards.claim;
   const claimable = claim ? maxBigint(BigInt(claim.cumulative_amount) - claimed, 0n) : 0n;
-  const stale =
-    claim !== null && currentRoot !== undefined && claim.root.toLowerCase() !== currentRoot.toLowerCase();
+  const stale = claim !== null && currentRoot !== undefined && !sameRoot(claim.root, currentRoot);
   const show = (value: bigint | string) => (token ? formatAmount(value, token.decimals, token.symbol) : "…");
 
   async function send() {
@@ -246,6 +260,49 @@ function TokenRow({
       </td>
     </tr>
   );
+}
+
+/** Every token claimable now in one `claimMany` transaction (all or none), when there are several. */
+function ClaimAll({
+  account,
+  requests,
+  onClaimed,
+}: {
+  account: Address;
+  requests: { token: Address; cumulativeAmount: bigint; proof: Hex[] }[];
+  onClaimed: () => void;
+}) {
+  const queryClient = useQueryClient();
+  const distributor = useContractAddress("RewardDistributor");
+  const { blocked } = useWriter();
+  const tx = useTx();
+  if (requests.length < 2 && tx.state.status === "idle") return null;
+
+  async function send() {
+    const sent = await tx.send("Claiming every token", {
+      address: distributor,
+      abi: rewardDistributorAbi,
+      functionName: "claimMany",
+      args: [account, requests],
+    });
+    if (sent) {
+      await queryClient.invalidateQueries(); // balances and on-chain claimed amounts of every row
+      onClaimed();
+    }
+  }
+
+  return (
+    <p data-testid="claim-all">
+      <button disabled={requests.length < 2 || blocked !== null || tx.busy} onClick={() => void send()}>
+        Claim all in one transaction
+      </button>
+      <TxStatus state={tx.state} />
+    </p>
+  );
+}
+
+function sameRoot(root: string, currentRoot: Hex | undefined): boolean {
+  return currentRoot !== undefined && root.toLowerCase() === currentRoot.toLowerCase();
 }
 
 /** One bar per epoch: what the epoch added to the account's rewards in this token. */

@@ -73,7 +73,7 @@ def world(
     clock = EpochClock(genesis=now - 100, length=EPOCH_LENGTH)
     store = LocalContentStore(root=tmp_path / "ipfs")
     for contributor, data in ((alice, b"a\nb\nc\n"), (bob, b"d\n")):
-        contribute(session_factory, store, dataset, contributor, data)
+        contribute(session_factory, store, clock, dataset, contributor, data)
     with session_factory() as session:
         batch = record_batch(session=session, events=[("call-1", licence, 1_500, now)], operator_key_id=None)
         ingest_batch(session=session, batch_id=batch, clock=clock)

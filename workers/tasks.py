@@ -43,6 +43,7 @@ def review_contribution(contribution_id: int) -> str:
             store=resources().store,
             contribution_id=contribution_id,
             max_bytes=resources().settings.max_upload_size,
+            clock=resources().clock,
         )
     return contribution.status.value
 

@@ -37,9 +37,14 @@ class ContributionInfo(BaseModel):
     media_type: str
     size: int
     status: ContributionStatus = Field(description="pending until reviewed, then accepted or rejected")
-    reason: str | None = Field(description="why it was rejected")
+    reason: str | None = Field(
+        description="why it was rejected, or why an accepted one weighs less than its records"
+    )
     duplicate_of: int | None = Field(description="the earlier contribution of the same file to this dataset")
-    weight: int = Field(description="records counted towards the contributor's reward share (when accepted)")
+    weight: int = Field(
+        description="its records new to the dataset (up to the contributor's per-epoch cap), counted towards "
+        "the contributor's reward share (when accepted)"
+    )
     submitted_at: datetime
     reviewed_at: datetime | None
 

@@ -1,22 +1,31 @@
-"""``/v1/datasets``: the dataset catalogue, one dataset with its versions and contributions, and the inclusion
-proof of a contribution in a version, checked against the version's on-chain root."""
+"""``/v1/datasets``: the dataset catalogue, one dataset with its versions and contributions, its contribution
+rules (set by its curator), and the inclusion proof of a contribution in a version, checked against the
+version's on-chain root."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from backend.api.deps import ContentStoreDep, SessionDep
+from backend.api.deps import JSON_BODY_LIMIT, ContentStoreDep, CurrentAddress, SessionDep
 from backend.api.problems import ProblemError, problem_responses
 from backend.api.types import IdPath, Limit, Offset, Page, Search
+from backend.domain.contribution_rules import (
+    DEFAULT_MIN_RECORD_BYTES,
+    MAX_MIN_RECORD_BYTES,
+    ContributionRules,
+)
 from backend.models.assets import DatasetVersion
+from backend.models.contributions import DatasetRules
 from backend.services import assets as service
+from backend.services import dataset_rules
 from backend.services.contribution_proofs import ManifestUnreadable, ProofNotFound, contribution_proof
 from backend.storage import ContentStoreError
 
-router = APIRouter(prefix="/v1/datasets", tags=["datasets"])
+router = APIRouter(prefix="/v1/datasets", tags=["datasets"], max_body_size=JSON_BODY_LIMIT)
 
 
 class DatasetVersionInfo(BaseModel):
@@ -57,6 +66,36 @@ class DatasetDetail(BaseModel):
     registered_block: int
     versions: list[DatasetVersionInfo]
     contributions: ContributionCounts = Field(description="contributions submitted here, by review status")
+
+
+class DatasetRulesBody(BaseModel):
+    """A dataset's contribution rules; a field left out takes its default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case_insensitive: bool = Field(
+        False, description='records differing only in letter case are one record ("Hello" = "hello")'
+    )
+    min_record_bytes: int = Field(
+        DEFAULT_MIN_RECORD_BYTES,
+        ge=1,
+        le=MAX_MIN_RECORD_BYTES,
+        description="shorter records (normalised, in UTF-8 bytes; an image: its file) do not count",
+    )
+    max_weight_per_epoch: int | None = Field(
+        None,
+        ge=1,
+        le=2**63 - 1,
+        description="most weight one contributor earns in this dataset per epoch; null: no cap",
+    )
+
+
+class DatasetRulesInfo(DatasetRulesBody):
+    model_config = ConfigDict(extra="ignore")
+
+    dataset_id: int
+    updated_by: str | None = Field(description="the curator who set them; null while they are the defaults")
+    updated_at: datetime | None
 
 
 class ContributionLeafInfo(BaseModel):
@@ -170,3 +209,47 @@ def get_contribution_proof(
         manifest_cid=proof.manifest_cid,
         verified=proof.verified,
     )
+
+
+def _rules_info(dataset_id: int, rules: ContributionRules, row: DatasetRules | None) -> DatasetRulesInfo:
+    return DatasetRulesInfo(
+        dataset_id=dataset_id,
+        case_insensitive=rules.case_insensitive,
+        min_record_bytes=rules.min_record_bytes,
+        max_weight_per_epoch=rules.max_weight_per_epoch,
+        updated_by=row.updated_by if row else None,
+        updated_at=row.updated_at if row else None,
+    )
+
+
+@router.get(
+    "/{dataset_id}/rules",
+    responses=problem_responses(404),
+    summary="The dataset's contribution rules: case folding, minimum record size, per-epoch weight cap",
+)
+def get_dataset_rules(dataset_id: IdPath, session: SessionDep) -> DatasetRulesInfo:
+    try:
+        rules, row = dataset_rules.get_rules(session=session, dataset_id=dataset_id)
+    except dataset_rules.UnknownDatasetError:
+        raise ProblemError(404, f"There is no dataset with id {dataset_id}.", name="not-found") from None
+    return _rules_info(dataset_id, rules, row)
+
+
+@router.put(
+    "/{dataset_id}/rules",
+    responses=problem_responses(401, 403, 404, 429, forbidden="The caller is not the dataset's curator"),
+    summary="Set the dataset's contribution rules (its curator only); they apply to later reviews",
+)
+def put_dataset_rules(
+    dataset_id: IdPath, body: DatasetRulesBody, address: CurrentAddress, session: SessionDep
+) -> DatasetRulesInfo:
+    rules = ContributionRules(**body.model_dump())
+    try:
+        row = dataset_rules.set_rules(session=session, dataset_id=dataset_id, caller=address, rules=rules)
+    except dataset_rules.UnknownDatasetError:
+        raise ProblemError(404, f"There is no dataset with id {dataset_id}.", name="not-found") from None
+    except dataset_rules.NotCuratorError as refused:
+        raise ProblemError(
+            403, f"Only the curator sets a dataset's rules; {refused}.", name="not-curator"
+        ) from None
+    return _rules_info(dataset_id, rules, row)

@@ -10,7 +10,7 @@ from backend.models.assets import (
 )
 from backend.models.auth import AuthSession, SignInNonce
 from backend.models.chain import ChainEvent, IndexedBlock, IndexerCursor
-from backend.models.contributions import Contribution, ContributionStatus
+from backend.models.contributions import Contribution, ContributionRecord, ContributionStatus, DatasetRules
 from backend.models.epochs import EpochClose, SettlementSetAside
 from backend.models.governance import Proposal, Vote
 from backend.models.licences import Licence, LicenceSettlement, MeteringLimit, TermsVersion
@@ -24,7 +24,9 @@ __all__ = [
     "AuthSession",
     "ChainEvent",
     "Contribution",
+    "ContributionRecord",
     "ContributionStatus",
+    "DatasetRules",
     "DatasetVersion",
     "EpochClose",
     "IndexedBlock",

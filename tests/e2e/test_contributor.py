@@ -164,7 +164,7 @@ def test_contributor_uploadsSeesItAcceptedThenClaimsTheEpochsReward(
     expect(row.get_by_test_id("status")).to_have_attribute(
         "data-status", "accepted", timeout=BACKGROUND_WAIT_MS
     )
-    expect(row.get_by_test_id("status")).to_have_text("Accepted: 1 record")
+    expect(row.get_by_test_id("status")).to_have_text("Accepted: 1 new record")
     expect(row.get_by_test_id("cid")).to_have_text(contribution["cid"])
     expect(row.get_by_test_id("cid-v1")).to_have_text(contribution["cid_v1"])
     assert contribution["cid"].startswith("Qm") and contribution["cid_v1"].startswith("b")

@@ -252,11 +252,13 @@ function MyContributions({ address }: { address: string }) {
 }
 
 function ReviewStatus({ contribution }: { contribution: Contribution }) {
-  const records = `${contribution.weight} record${contribution.weight === 1 ? "" : "s"}`;
+  const records = `${contribution.weight} new record${contribution.weight === 1 ? "" : "s"}`;
+  // An accepted contribution's reason says why it weighs less than its records (repeats, the epoch cap).
+  const partly = contribution.reason ? ` (${contribution.reason})` : "";
   return (
     <span data-testid="status" data-status={contribution.status} className={`status-${contribution.status}`}>
       {contribution.status === "pending" && "Pending review"}
-      {contribution.status === "accepted" && `Accepted: ${records}`}
+      {contribution.status === "accepted" && `Accepted: ${records}${partly}`}
       {contribution.status === "rejected" && `Rejected: ${contribution.reason ?? "no reason given"}`}
     </span>
   );

@@ -32,7 +32,12 @@ def test_getDataset_afterEpoch_versionsAndContributionCounts(
     api: httpx.Client, closed_epoch: ClosedEpoch
 ) -> None:
     contribute(
-        closed_epoch.session_factory, closed_epoch.store, closed_epoch.dataset, closed_epoch.bob, b"d\n"
+        closed_epoch.session_factory,
+        closed_epoch.store,
+        closed_epoch.clock,
+        closed_epoch.dataset,
+        closed_epoch.bob,
+        b"d\n",
     )
 
     response = api.get(f"/v1/datasets/{closed_epoch.dataset}")
@@ -67,7 +72,12 @@ def test_getContributionProof_contributionOutsideVersion_404(
     api: httpx.Client, closed_epoch: ClosedEpoch
 ) -> None:
     later = contribute(
-        closed_epoch.session_factory, closed_epoch.store, closed_epoch.dataset, closed_epoch.alice, b"e\n"
+        closed_epoch.session_factory,
+        closed_epoch.store,
+        closed_epoch.clock,
+        closed_epoch.dataset,
+        closed_epoch.alice,
+        b"e\n",
     )
 
     response = api.get(f"/v1/datasets/{closed_epoch.dataset}/versions/2/proof/{later}")

@@ -106,7 +106,12 @@ class ClosedEpoch:
 
 
 def contribute(
-    factory: sessionmaker[Session], store: LocalContentStore, dataset: int, contributor: str, data: bytes
+    factory: sessionmaker[Session],
+    store: LocalContentStore,
+    clock: EpochClock,
+    dataset: int,
+    contributor: str,
+    data: bytes,
 ) -> int:
     """Submits and reviews a contribution through the contributions service; returns its id."""
     with factory() as session:
@@ -120,7 +125,9 @@ def contribute(
             stream=io.BytesIO(data),
             max_bytes=1 << 20,
         )
-        review_contribution(session=session, store=store, contribution_id=contribution.id, max_bytes=1 << 20)
+        review_contribution(
+            session=session, store=store, contribution_id=contribution.id, max_bytes=1 << 20, clock=clock
+        )
         return contribution.id
 
 
@@ -158,8 +165,8 @@ def close_first_epoch(
     clock = EpochClock(genesis=now - 100, length=EPOCH_LENGTH)
     factory = sessionmaker(engine, expire_on_commit=False)
     contributions = {
-        "alice": contribute(factory, store, dataset, alice, b"a\nb\nc\n"),
-        "bob": contribute(factory, store, dataset, bob, b"d\n"),
+        "alice": contribute(factory, store, clock, dataset, alice, b"a\nb\nc\n"),
+        "bob": contribute(factory, store, clock, dataset, bob, b"d\n"),
     }
     meter(factory, clock, licence=licence, calls=1_500, at=now, event_id="call-1")
 

@@ -82,7 +82,7 @@ def world(
     clock = EpochClock(genesis=now - 100, length=EPOCH_LENGTH)
     store = LocalContentStore(root=tmp_path / "ipfs")
     for contributor, data in ((alice, b"a\nb\nc\n"), (bob, b"d\n")):
-        contribute(session_factory, store, dataset, contributor, data)
+        contribute(session_factory, store, clock, dataset, contributor, data)
     with session_factory() as session:
         batch = record_batch(session=session, events=[("call-1", licence, 1_500, now)], operator_key_id=None)
         ingest_batch(session=session, batch_id=batch, clock=clock)
@@ -492,7 +492,7 @@ def test_closeEpoch_poolWithoutContributors_carriedToTheFirstEpochWithSome(
     usdc = client.manifest.payment_token.lower()
     assert earned > 0 and carol.lower() not in {value["value"][0].lower() for value in first["values"]}
 
-    contribution = contribute(session_factory, store, dataset, carol, b"first record\nsecond record\n")
+    contribution = contribute(session_factory, store, clock, dataset, carol, b"first record\nsecond record\n")
     with session_factory() as session:  # reviewed in epoch 2 (the wall clock here is still in epoch 1)
         session.get_one(Contribution, contribution).reviewed_at = datetime.fromtimestamp(
             clock.end_of(1) + 10, UTC

@@ -6,7 +6,7 @@ export UV_PYTHON_DOWNLOADS := never
 
 ARGS ?=
 
-.PHONY: install test lint format demo bench clean
+.PHONY: install test lint format demo bench fuzz clean
 
 install:
 	@scripts/bootstrap.sh
@@ -33,6 +33,13 @@ demo: install
 bench: install
 	uv run python -m bench.gas
 	uv run python -m bench.cid_throughput
+
+# The contracts' state machines at the `deep` profile (tests/contracts/conftest.py); bench/results/fuzz.md.
+FUZZ_TESTS = tests/contracts/test_license_lifecycle.py::test_licenceLifecycle_matchesModelUnderRandomPurchasesTimeTopUpsAndSettlements \
+	tests/contracts/test_split_invariants.py::test_splitConservation_holdsUnderRandomLineagePaymentsAndWithdrawals \
+	tests/contracts/test_reward_distributor.py::test_solvency_holdsUnderRandomRootLifecycleFundingAndClaims
+fuzz: install
+	PROVENANT_FUZZ_PROFILE=deep uv run pytest $(FUZZ_TESTS) --durations=0 $(ARGS)
 
 clean:
 	rm -rf build .pytest_cache .hypothesis

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -109,14 +110,33 @@ def anvil_rpc(method: str, *params):
     return response["result"]
 
 
-def run_on_chain(
-    machine: type[RuleBasedStateMachine], *, max_examples: int, stateful_step_count: int
-) -> None:
-    """Runs a Hypothesis state machine against the chain, every example from the state the test began in.
+# How hard the state machines explore: `ci` in `make test` (at least 100 examples of 30 steps each, sized so
+# the whole suite stays within 45 minutes on 2 cores), `deep` in `make fuzz`. PROVENANT_FUZZ_PROFILE picks.
+FUZZ_PROFILES = {"ci": (100, 30), "deep": (1_000, 60)}
+
+
+def fuzz_settings() -> settings:
+    """The state machines' settings for the profile in PROVENANT_FUZZ_PROFILE (default `ci`).
 
     Hypothesis keeps its first ten valid examples short whatever `max_examples` says, so only the examples
     beyond those run the full `stateful_step_count`. The target phase is skipped: it replays stored examples
     to grow a Pareto front, minutes of chain time for nothing a stateful test asserts.
+    """
+    profile = os.environ.get("PROVENANT_FUZZ_PROFILE", "ci")
+    if profile not in FUZZ_PROFILES:
+        raise ValueError(f"PROVENANT_FUZZ_PROFILE={profile!r}: use one of {', '.join(FUZZ_PROFILES)}")
+    max_examples, stateful_step_count = FUZZ_PROFILES[profile]
+    return settings(
+        max_examples=max_examples,
+        stateful_step_count=stateful_step_count,
+        deadline=None,
+        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
+    )
+
+
+def run_on_chain(machine: type[RuleBasedStateMachine]) -> None:
+    """Runs a Hypothesis state machine against the chain (fuzz_settings), every example from the state the
+    test began in.
     """
     snapshot = anvil_rpc("evm_snapshot")
 
@@ -127,15 +147,7 @@ def run_on_chain(
         history.clear()  # Brownie takes a sender's next nonce from its history: forget the reverted ones
         return machine()
 
-    run_state_machine_as_test(
-        fresh_machine,
-        settings=settings(
-            max_examples=max_examples,
-            stateful_step_count=stateful_step_count,
-            deadline=None,
-            phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
-        ),
-    )
+    run_state_machine_as_test(fresh_machine, settings=fuzz_settings())
 
 
 @dataclass

@@ -349,4 +349,4 @@ def buyers(system, accounts) -> list:
 
 def test_licenceLifecycle_matchesModelUnderRandomPurchasesTimeTopUpsAndSettlements(system, buyers, accounts):
     LicenceLifecycle.system, LicenceLifecycle.owner, LicenceLifecycle.buyers = system, accounts[1], buyers
-    run_on_chain(LicenceLifecycle, max_examples=40, stateful_step_count=40)
+    run_on_chain(LicenceLifecycle)

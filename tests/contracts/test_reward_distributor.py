@@ -15,10 +15,10 @@ from brownie.exceptions import VirtualMachineError
 from brownie.network.account import Account
 from brownie.test import strategy
 from eth_abi import encode
-from hypothesis import settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from backend.domain.merkle import RewardTree
+from tests.contracts.conftest import fuzz_settings
 
 USDC = 10**6
 PROV = 10**18
@@ -1040,6 +1040,4 @@ class Solvency(RuleBasedStateMachine):
 def test_solvency_holdsUnderRandomRootLifecycleFundingAndClaims(setup: Setup) -> None:
     Solvency.env = setup
     chain.snapshot()
-    run_state_machine_as_test(
-        Solvency, settings=settings(max_examples=30, stateful_step_count=25, deadline=None)
-    )
+    run_state_machine_as_test(Solvency, settings=fuzz_settings())

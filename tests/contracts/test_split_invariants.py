@@ -359,4 +359,4 @@ def actors(system, accounts) -> list:
 
 def test_splitConservation_holdsUnderRandomLineagePaymentsAndWithdrawals(system, actors) -> None:
     SplitConservation.system, SplitConservation.actors = system, actors
-    run_on_chain(SplitConservation, max_examples=30, stateful_step_count=35)
+    run_on_chain(SplitConservation)

@@ -58,6 +58,7 @@ def test_openapi_authenticated_operations_declare_401_and_429(spec: dict[str, An
         ("POST", "/v1/usage"),
         ("GET", "/v1/usage/batches/{batch_id}"),
         ("POST", "/v1/contributions"),
+        ("PUT", "/v1/datasets/{dataset_id}/rules"),
     }
     for path, method, operation in secured:
         assert {"401", "429"} <= set(operation["responses"]), f"{method} {path}"

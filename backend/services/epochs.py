@@ -489,7 +489,7 @@ def _settle_usage(run: _Closing) -> int:
                 to=manager.address, data=manager.encode_abi("settleUsage", args=args)
             )
             if gas > budget and len(batch) > 1:
-                batches[:0] = [batch[: len(batch) // 2], batch[len(batch) // 2 :]]
+                batches[:0] = _halves(batch)
                 continue
             if gas > budget:
                 raise _SettlementTooLarge(f"needs {gas} gas, above the budget of {budget}")
@@ -502,11 +502,15 @@ def _settle_usage(run: _Closing) -> int:
                 set_aside.add(licence_id)
         except (ContractReverted, TransactionReverted, _SettlementTooLarge) as refused:
             if len(batch) > 1:
-                batches[:0] = [batch[: len(batch) // 2], batch[len(batch) // 2 :]]
+                batches[:0] = _halves(batch)
                 continue
             _set_aside(run, licence_id=batch[0][0], units=batch[0][1], reason=_reason(refused))
             set_aside.add(batch[0][0])
     return len(totals) - len(set_aside)
+
+
+def _halves(batch: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    return [batch[: len(batch) // 2], batch[len(batch) // 2 :]]
 
 
 class _SettlementTooLarge(RuntimeError):

@@ -124,13 +124,13 @@ def _end_epoch(
         indexer_for(web3=client.w3, manifest=client.manifest).sync(session=session)
 
 
-def _close(client, engine, chain, factory, store, clock, epoch: int = 1) -> Any:
+def _close(client, engine, chain, factory, store, clock, epoch: int = 1, **settings: Any) -> Any:
     return close_epoch(
         session_factory=factory,
         client=client,
         sender=_sender(client, engine, chain),
         store=store,
-        settings=_settings(clock),
+        settings=replace(_settings(clock), **settings),
         epoch=epoch,
     )
 
@@ -443,16 +443,16 @@ def test_closeEpoch_smallGasBudget_batchesSizedToFitAndAllSettled(
         [(f"many-{i}", licence, 10, now) for i, licence in enumerate(licences)],
     )
     _end_epoch(isolated_chain, world["clock"], client, session_factory)
-    settings = replace(_settings(world["clock"]), settlement_gas_percent=1)
     budget = client.w3.eth.get_block("latest")["gasLimit"] // 100
 
-    outcome = close_epoch(
-        session_factory=session_factory,
-        client=client,
-        sender=_sender(client, engine, isolated_chain),
-        store=world["store"],
-        settings=settings,
-        epoch=1,
+    outcome = _close(
+        client,
+        engine,
+        isolated_chain,
+        session_factory,
+        world["store"],
+        world["clock"],
+        settlement_gas_percent=1,
     )
 
     assert outcome.licences_settled == 9
@@ -517,17 +517,18 @@ def test_closeEpoch_stepKeepsFailing_retriedWithBackoffThenGivenUpAndTheNextEpoc
     oracle_role = distributor.functions.ORACLE_ROLE().call()
     _as_timelock(client, isolated_chain, "revokeRole", oracle_role, isolated_chain.oracle)  # roots now revert
     _end_epoch(isolated_chain, world["clock"], client, session_factory)
-    settings = replace(_settings(world["clock"]), step_attempts=2, step_retry_seconds=1)
 
     def close(epoch: int = 1) -> Any:
-        sender = _sender(client, engine, isolated_chain)
-        return close_epoch(
-            session_factory=session_factory,
-            client=client,
-            sender=sender,
-            store=world["store"],
-            settings=settings,
-            epoch=epoch,
+        return _close(
+            client,
+            engine,
+            isolated_chain,
+            session_factory,
+            world["store"],
+            world["clock"],
+            epoch,
+            step_attempts=2,
+            step_retry_seconds=1,
         )
 
     with pytest.raises(EpochStepFailed, match=r"step root failed: .*AccessControlUnauthorizedAccount"):
